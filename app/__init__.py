@@ -1,0 +1,1 @@
+"""The Streamlit front end for building and comparing scenarios."""

@@ -1,0 +1,1 @@
+"""Historical data loading, time-series forecasts, model calibration and back-tests."""

@@ -1,0 +1,208 @@
+"""Loads and validates historical outcomes: the bundled data/history.csv and users' own files.
+
+Schema (one row per figure): `region, indicator, start, end, stat, value, unit, source_url, quote,
+note`. Windows are `YYYY-MM` months (a year is 2020-01..2020-12, a level at a date has start = end);
+`stat` is `sum` (a flow over the window), `mean` (an average over it), `end` (a level at its end) or
+`growth` (a growth rate, in percent or fraction). `value` is written in `unit`, one of
+data/registry/units.csv, with the dimension of the indicator's registry unit (an indicator counted in
+person-times may also be given in persons, as some sources count trainees as people).
+
+Users' files use the same schema; `source_url`, `quote` and `note` may be left out. Their rows ADD to
+the bundled history, except that a user row with the same (region, indicator, start, end, stat) as
+bundled rows OVERRIDES them: every bundled row with that key is dropped and the user's rows are kept.
+With several user files, a later file overrides an earlier one in the same way. Rows with the same
+key inside one file are all kept (e.g. an early bulletin and a revised figure).
+
+Every problem is reported as a HistoryError naming the file, the line (1-based, the header is line
+1), the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from model import registry
+from model.paths import data_dir
+from model.regions import (
+    DataFileError,
+    _file_key,
+    check_region,
+    choices_text,
+    parse_number,
+    read_csv_records,
+    region_ids,
+    where,
+)
+from model.targets import indicator_problem, indicator_unit_problem
+from model.units import unit_table
+
+HISTORY_COLUMNS = ("region", "indicator", "start", "end", "stat", "value", "unit", "source_url", "quote", "note")
+REQUIRED_COLUMNS = HISTORY_COLUMNS[:7]
+PROVENANCE_COLUMNS = HISTORY_COLUMNS[7:]
+STATS = ("sum", "mean", "end", "growth")
+# Which stats make sense for each indicator kind: rates and stocks are never summed over a window.
+STATS_BY_KIND = {"flow": ("sum", "mean", "growth"), "stock": ("end", "mean", "growth"), "rate": ("end", "mean", "growth")}
+VINTAGES = ("revised", "early", "unknown")
+KEY = ("region", "indicator", "start", "end", "stat")
+OUTPUT_COLUMNS = [*HISTORY_COLUMNS, "vintage", "source_file", "line"]
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_EARLY = re.compile(r"early|prelim|初步|快报|初步核算", re.IGNORECASE)
+_REVISED = re.compile(r"(?<!not )(?<!not census-)\brevised\b|修订|最终核实|核实", re.IGNORECASE)
+
+
+class HistoryError(DataFileError):
+    """A history file that cannot be read, or a row in it that is malformed (file, line and reason)."""
+
+
+def parse_vintage(note: str) -> str:
+    """'early' (early bulletin, preliminary), 'revised', or 'unknown', from a row's note.
+
+    Only the row's own note counts: the part after 'duplicate also reported by' describes other
+    sources and is ignored. If both words appear, the first one wins.
+    """
+    own = str(note or "").split("duplicate also reported by")[0]
+    e, r = _EARLY.search(own), _REVISED.search(own)
+    if e and r:
+        return "early" if e.start() < r.start() else "revised"
+    if e:
+        return "early"
+    if r:
+        return "revised"
+    return "unknown"
+
+
+def history_path() -> Path:
+    return data_dir() / "history.csv"
+
+
+def load_history(extra_files: list[Path] | None = None) -> pd.DataFrame:
+    """The bundled history plus users' rows (see the module docstring for add/override).
+
+    Columns: region, indicator, start and end (pandas Period, monthly), stat, value (float, in
+    `unit`), unit, source_url, quote, note, vintage (revised | early | unknown), source_file, line.
+    Rows keep file order: surviving bundled rows first, then each user file's rows.
+    """
+    frames = [_load_file(_file_key(history_path()), _context_key()).copy()]
+    for path in extra_files or []:
+        user = _load_file(_file_key(Path(path)), _context_key()).copy()
+        keys = set(map(tuple, user[list(KEY)].astype(str).to_numpy()))
+        frames = [f[[k not in keys for k in map(tuple, f[list(KEY)].astype(str).to_numpy())]] for f in frames]
+        frames.append(user)
+    out = pd.concat(frames, ignore_index=True)
+    return _typed(out)
+
+
+def history_for(region: str, indicator: str | list[str] | None = None, history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The history rows of one region (and indicator or indicators), sorted by indicator, start, end.
+
+    `history` defaults to load_history(). An unknown region or indicator raises HistoryError with
+    the known ids; a known region without rows gives an empty frame.
+    """
+    try:
+        check_region(region)
+    except DataFileError as exc:
+        raise HistoryError(str(exc)) from None
+    if history is None:
+        history = load_history()
+    rows = history[history["region"] == region]
+    if indicator is not None:
+        wanted = [indicator] if isinstance(indicator, str) else list(indicator)
+        for ind in wanted:
+            msg = indicator_problem(ind)
+            if msg:
+                raise HistoryError(msg)
+        rows = rows[rows["indicator"].isin(wanted)]
+    return rows.sort_values(["indicator", "start", "end"], kind="stable").reset_index(drop=True)
+
+
+# ---- internals -------------------------------------------------------------------------------------
+
+
+def _context_key() -> tuple:
+    base = data_dir()
+    return tuple(_file_key(p) for p in (base / "regions.csv", base / "registry" / "indicators.csv", base / "registry" / "units.csv"))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.reset_index(drop=True)
+    df["start"] = pd.PeriodIndex(df["start"].astype(str), freq="M") if len(df) else pd.PeriodIndex([], freq="M")
+    df["end"] = pd.PeriodIndex(df["end"].astype(str), freq="M") if len(df) else pd.PeriodIndex([], freq="M")
+    df["value"] = df["value"].astype(float)
+    df["line"] = df["line"].astype(int)
+    return df[OUTPUT_COLUMNS]
+
+
+@lru_cache(maxsize=32)
+def _load_file(key: tuple[str, int, int], _context: tuple) -> pd.DataFrame:
+    path = Path(key[0])
+    try:
+        records = read_csv_records(path, REQUIRED_COLUMNS, PROVENANCE_COLUMNS)
+    except DataFileError as exc:
+        raise HistoryError(exc.problems) from None
+    regions = region_ids()
+    kinds = registry.indicators()["kind"]
+    units = unit_table()
+    problems: list[str] = []
+    rows: list[dict] = []
+    for line, rec in records:
+        at = where(path, line)
+        errs: list[str] = []
+
+        def bad(field: str, msg: str) -> None:
+            errs.append(f"{at}, field {field}: {msg}")
+
+        if rec["region"] not in regions:
+            bad("region", f"unknown region {rec['region']!r}; {choices_text(rec['region'], regions, 'regions')} (add new ones to data/regions.csv)")
+        ind = rec["indicator"]
+        ind_msg = indicator_problem(ind)
+        if ind_msg:
+            bad("indicator", ind_msg)
+        stat = rec["stat"]
+        if stat not in STATS:
+            bad("stat", f"{stat!r} is not allowed; allowed: {', '.join(STATS)}")
+        elif not ind_msg and stat not in STATS_BY_KIND[str(kinds[ind])]:
+            bad("stat", f"{stat!r} does not fit {ind}, a {kinds[ind]} indicator; allowed for a {kinds[ind]}: {', '.join(STATS_BY_KIND[str(kinds[ind])])}")
+        unit = rec["unit"]
+        if stat == "growth":
+            if unit not in units.index:
+                bad("unit", f"{unit!r} is unknown; {choices_text(unit, list(units.index), 'units')}")
+            elif str(units.at[unit, "dimension"]) != "rate":
+                bad("unit", f"{unit!r} is not a rate unit; a growth figure is given in percent or fraction")
+        elif not ind_msg:
+            unit_msg = indicator_unit_problem(ind, unit)
+            if unit_msg:
+                bad("unit", unit_msg)
+        elif unit not in units.index:
+            bad("unit", f"{unit!r} is unknown; {choices_text(unit, list(units.index), 'units')}")
+        months = {}
+        for f in ("start", "end"):
+            m = _MONTH.match(rec[f])
+            if not m:
+                bad(f, f"{rec[f]!r} is not a month; write YYYY-MM, e.g. 2020-01 (a year is 2020-01 to 2020-12)")
+            else:
+                months[f] = (int(m.group(1)), int(m.group(2)))
+        if len(months) == 2 and months["end"] < months["start"]:
+            bad("end", f"{rec['end']!r} is before start {rec['start']!r}; end must not be earlier than start")
+        try:
+            value = parse_number(rec["value"])
+        except ValueError:
+            bad("value", f"{rec['value']!r} is not a number; write the number in `unit` (e.g. 46.2 with unit '10k persons' for 46.2万)")
+            value = float("nan")
+        if errs:
+            problems.extend(errs)
+            continue
+        rows.append({
+            **{c: rec[c] for c in HISTORY_COLUMNS},
+            "value": value,
+            "vintage": parse_vintage(rec["note"]),
+            "source_file": str(path),
+            "line": line,
+        })
+    if problems:
+        raise HistoryError(problems)
+    return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)

@@ -1,0 +1,231 @@
+"""Workers and firms as structures of arrays: one row per agent, each agent standing for `scale` units.
+
+Workers and firms are many (tens to hundreds of thousands), so their state lives in numpy arrays that
+the model's monthly processes update in bulk; the programmes, which are few and each have one job,
+are Mesa agents (`model/programmes.py`). Every change of a worker's status goes through
+`WorkerPopulation.transition`, which records it in the month's flow matrix: that is what makes the
+stock-flow accounting exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# --- worker statuses ------------------------------------------------------------------------
+EMPLOYED_FIRM = 0  # an employee of a firm (incumbent, start-up or public sector)
+SELF_EMPLOYED = 1  # self-employed or owner of a start-up
+SUBSIDISED_POST = 2  # public-welfare post or grassroots post (counted as employed)
+UNEMPLOYED = 3  # without work, searching, available (survey definition)
+IN_TRAINING = 4  # on a subsidised course (not searching)
+INTERNSHIP = 5  # subsidised youth internship (not counted as employed)
+FARM = 6  # rural farm work (potential transfer)
+INACTIVE = 7  # out of the labour force (students, homemakers, discouraged)
+N_STATUS = 8
+
+STATUS_NAMES = (
+    "employed_firm",
+    "self_employed",
+    "subsidised_post",
+    "unemployed",
+    "in_training",
+    "internship",
+    "farm",
+    "inactive",
+)
+EMPLOYED_STATUSES = (EMPLOYED_FIRM, SELF_EMPLOYED, SUBSIDISED_POST)
+
+# Flow matrix axes: sources are the statuses plus "entry" (graduates, young entrants); destinations
+# are the statuses plus the exits from the working population.
+ENTRY = N_STATUS  # source index for new entrants
+RETIRED = N_STATUS  # destination indices for exits
+DIED = N_STATUS + 1
+MIGRATED_OUT = N_STATUS + 2
+N_SOURCES = N_STATUS + 1
+N_DESTINATIONS = N_STATUS + 3
+SOURCE_NAMES = STATUS_NAMES + ("entry",)
+DESTINATION_NAMES = STATUS_NAMES + ("retired", "died", "migrated_out")
+GONE = -1  # status value of a worker who has left the population (retired, died, migrated)
+
+_IS_EMPLOYED = np.zeros(N_DESTINATIONS + 1, dtype=bool)
+_IS_EMPLOYED[list(EMPLOYED_STATUSES)] = True
+
+# Post kinds of workers in SUBSIDISED_POST.
+POST_NONE, POST_PUBLIC_WELFARE, POST_GRASSROOTS = 0, 1, 2
+
+NEVER = np.iinfo(np.int32).min // 2  # month index meaning "never" for *_until fields
+
+
+@dataclass
+class MonthCounters:
+    """Event counts of the current month, by area (agents, converted to persons on output)."""
+
+    n_areas: int
+    flows: np.ndarray = field(init=False)  # (area, source, destination)
+    urban_job_entries: np.ndarray = field(init=False)
+    natural_attrition: np.ndarray = field(init=False)
+    reemployment: np.ndarray = field(init=False)
+    hard_to_employ_placed: np.ndarray = field(init=False)
+    rural_transferred: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.flows = np.zeros((self.n_areas, N_SOURCES, N_DESTINATIONS), dtype=np.int64)
+        z = lambda: np.zeros(self.n_areas, dtype=np.int64)  # noqa: E731
+        self.urban_job_entries = z()
+        self.natural_attrition = z()
+        self.reemployment = z()
+        self.hard_to_employ_placed = z()
+        self.rural_transferred = z()
+
+    def reset(self) -> None:
+        for arr in (self.flows, self.urban_job_entries, self.natural_attrition, self.reemployment,
+                    self.hard_to_employ_placed, self.rural_transferred):
+            arr.fill(0)
+
+
+class WorkerPopulation:
+    """Worker agents as arrays. Attributes (one entry per agent):
+
+    area: city index; birth: birth month index (year*12 + month-1); male, college, urban (residence),
+    rural_origin (rural hukou, eligible for transfer); skill in [0, 1]; status (see constants;
+    GONE once retired, dead or migrated out); since: month the status began; firm: employer index
+    or -1; until: month a course, internship or post ends; post_kind; registered (with the public
+    employment service); hard (certified hard-to-employ); cert_draw (fixed uniform draw deciding
+    certification); insured (unemployment insurance); ui_left (benefit months left); trained_until
+    (training raises hiring chances until then); entre_until (entrepreneurship-trained until then);
+    grad_month (month of graduation, NEVER if none); transfer_pending (a farm worker who left farm
+    work and counts as transferred when hired); search_mult (after-programme search multiplier);
+    retire_month (statutory retirement month; farm workers: farm exit age).
+    """
+
+    ARRAYS = {
+        "area": np.int16, "birth": np.int32, "male": bool, "college": bool, "urban": bool,
+        "rural_origin": bool, "skill": np.float64, "status": np.int8, "since": np.int32,
+        "firm": np.int32, "until": np.int32, "post_kind": np.int8, "registered": bool, "hard": bool,
+        "cert_draw": np.float64, "insured": bool, "ui_left": np.int16, "trained_until": np.int32,
+        "entre_until": np.int32, "grad_month": np.int32, "transfer_pending": bool,
+        "search_mult": np.float64, "retire_month": np.int32,
+    }
+
+    def __init__(self, columns: dict[str, np.ndarray], counters: MonthCounters):
+        n = len(columns["area"])
+        for name, dtype in self.ARRAYS.items():
+            arr = np.asarray(columns[name], dtype=dtype)
+            if arr.shape != (n,):
+                raise ValueError(f"worker column {name}: shape {arr.shape}, expected ({n},)")
+            setattr(self, name, arr)
+        self.counters = counters
+
+    def __len__(self) -> int:
+        return len(self.area)
+
+    # -- membership ---------------------------------------------------------------------------
+    def append(self, columns: dict[str, np.ndarray], month: int) -> np.ndarray:
+        """Add new entrants (their `status` is where they enter); record them as entries. Returns their indices."""
+        start = len(self)
+        for name, dtype in self.ARRAYS.items():
+            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(columns[name], dtype=dtype)]))
+        idx = np.arange(start, len(self))
+        c = self.counters
+        to = self.status[idx].astype(np.int64)
+        key = (self.area[idx].astype(np.int64) * N_SOURCES + ENTRY) * N_DESTINATIONS + to
+        c.flows += np.bincount(key, minlength=c.flows.size).reshape(c.flows.shape)
+        entering_job = _IS_EMPLOYED[to] & self.urban[idx]
+        c.urban_job_entries += np.bincount(self.area[idx][entering_job], minlength=c.n_areas)
+        self.since[idx] = month
+        return idx
+
+    def compact(self, firms: "FirmPopulation") -> None:
+        """Drop agents who have left (status GONE); keeps arrays short. Firm owners are re-indexed."""
+        keep = self.status != GONE
+        if keep.all():
+            return
+        new_index = np.cumsum(keep) - 1
+        owner = firms.owner
+        has_owner = owner >= 0
+        owner_alive = np.zeros_like(has_owner)
+        owner_alive[has_owner] = keep[owner[has_owner]]
+        owner[has_owner & ~owner_alive] = -1
+        has_owner = owner >= 0
+        owner[has_owner] = new_index[owner[has_owner]]
+        for name in self.ARRAYS:
+            setattr(self, name, getattr(self, name)[keep])
+
+    # -- the one way statuses change --------------------------------------------------------
+    def transition(self, idx: np.ndarray, destination: int | np.ndarray, month: int) -> None:
+        """Move workers `idx` to `destination` (a status, or RETIRED/DIED/MIGRATED_OUT), recording the flow."""
+        if len(idx) == 0:
+            return
+        c = self.counters
+        src = self.status[idx].astype(np.int64)
+        if np.any(src == GONE):
+            raise RuntimeError("transition of a worker who has already left the population")
+        dst = np.broadcast_to(np.asarray(destination, dtype=np.int64), src.shape)
+        area = self.area[idx].astype(np.int64)
+        key = (area * N_SOURCES + src) * N_DESTINATIONS + dst
+        c.flows += np.bincount(key, minlength=c.flows.size).reshape(c.flows.shape)
+        was_emp = _IS_EMPLOYED[src]
+        is_emp = _IS_EMPLOYED[dst]
+        entering = is_emp & ~was_emp
+        if entering.any():
+            # Entry into employment: the moment re-employment, hard-to-employ placement and a pending
+            # rural transfer are counted. A transferred rural worker becomes an urban worker.
+            e, ea = idx[entering], area[entering]
+            pending = self.transfer_pending[e]
+            if pending.any():
+                c.rural_transferred += np.bincount(ea[pending], minlength=c.n_areas)
+                self.urban[e[pending]] = True
+                self.transfer_pending[e[pending]] = False
+            c.reemployment += np.bincount(ea[self.registered[e]], minlength=c.n_areas)
+            c.hard_to_employ_placed += np.bincount(ea[self.hard[e]], minlength=c.n_areas)
+            c.urban_job_entries += np.bincount(ea[self.urban[e]], minlength=c.n_areas)
+            self.registered[e] = False
+            self.hard[e] = False
+            self.ui_left[e] = 0
+        attrition = was_emp & self.urban[idx] & ((dst == RETIRED) | (dst == DIED))
+        if attrition.any():
+            c.natural_attrition += np.bincount(area[attrition], minlength=c.n_areas)
+        leaving = dst >= N_STATUS
+        new_status = dst.astype(np.int8)
+        new_status[leaving] = GONE
+        self.status[idx] = new_status
+        self.since[idx] = month
+        # Leaving a job or a programme clears what belonged to it.
+        self.firm[idx[(dst != EMPLOYED_FIRM) & (dst != SELF_EMPLOYED)]] = -1
+        self.post_kind[idx[dst != SUBSIDISED_POST]] = POST_NONE
+
+
+class FirmPopulation:
+    """Firm agents as arrays; each stands for `scale` identical firms whose size equals its worker count.
+
+    area, sector (0 industry, 1 services, 2 public sector); demand: desired employment (worker agents);
+    base_demand: incumbents' demand before the demand path; skill_req; loan_backed (started or expanded
+    with a guaranteed loan); birth (month); owner (worker index of an owner-founder, or -1);
+    entre_owner (owner entrepreneurship-trained); alive; displacement (loan-backed demand that
+    displaced incumbents' demand, returned when the firm exits).
+    """
+
+    ARRAYS = {
+        "area": np.int16, "sector": np.int8, "demand": np.float64, "base_demand": np.float64,
+        "skill_req": np.float64, "loan_backed": bool, "birth": np.int32, "owner": np.int32,
+        "entre_owner": bool, "alive": bool, "displacement": np.float64,
+    }
+    INDUSTRY, SERVICES, PUBLIC = 0, 1, 2
+
+    def __init__(self, columns: dict[str, np.ndarray]):
+        n = len(columns["area"])
+        for name, dtype in self.ARRAYS.items():
+            arr = np.asarray(columns[name], dtype=dtype)
+            if arr.shape != (n,):
+                raise ValueError(f"firm column {name}: shape {arr.shape}, expected ({n},)")
+            setattr(self, name, arr)
+
+    def __len__(self) -> int:
+        return len(self.area)
+
+    def append(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        start = len(self)
+        for name, dtype in self.ARRAYS.items():
+            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(columns[name], dtype=dtype)]))
+        return np.arange(start, len(self))

@@ -1,0 +1,379 @@
+"""The labour-market agent-based model: workers, firms and programmes stepping one month at a time.
+
+`LabourMarketModel.step()` reads as the order of events in a month. Workers and firms are arrays
+(`model/agents.py`) updated in bulk; programmes are Mesa agents (`model/programmes.py`); Mesa's
+`Model` provides the random-number generator (`self.rng`) from the seed, so the same scenario and
+seed give bit-identical results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import mesa
+import numpy as np
+
+from model import agents as A
+from model.agents import FirmPopulation
+from model.matching import match
+from model.population import build_population, new_worker_columns, stochastic_round
+from model.programmes import (
+    GrassrootsProgramme, InternshipProgramme, LoanProgramme, PublicWelfarePosts, TrainingProgramme,
+    UnemploymentInsurance,
+)
+
+# Variables tallied per area and month (persons, person-times, firms or yuan).
+TALLIES = (
+    "trainees_started", "entrepreneurship_trainees_started", "guaranteed_loans_issued_yuan",
+    "startups_created", "startup_jobs", "posts_filled", "internships_started", "grassroots_started",
+    "spending_training_yuan", "spending_loans_yuan", "spending_public_welfare_posts_yuan",
+    "spending_internships_yuan", "spending_grassroots_yuan", "spending_unemployment_insurance_yuan",
+)
+
+
+class LabourMarketModel(mesa.Model):
+    """A region's labour market from January of `first_year` to December of `last_year`.
+
+    levers: lever id -> {year: value in base units}; params: parameter name -> value (see
+    data/parameters/); scale: persons per agent; seed: the random seed.
+    """
+
+    def __init__(self, region: str, first_year: int, last_year: int, levers: Mapping[str, Mapping[int, float]],
+                 params: Mapping[str, float], scale: float = 1000, seed: int = 0):
+        super().__init__(seed=seed)
+        self.region = region
+        self.first_year, self.last_year = first_year, last_year
+        self.levers = {k: dict(v) for k, v in levers.items()}
+        self.p = dict(params)
+        self.scale = float(scale)
+        self.start_month = first_year * 12
+        self.month = self.start_month - 1  # the month being simulated (year*12 + month-1)
+        self.n_months = (last_year - first_year + 1) * 12
+
+        self.workers, self.firms, self.facts, self.build_report = build_population(
+            region, self.scale, self.p, self.start_month, self.rng)
+        self.n_areas = len(self.facts)
+        self.area_ids = [f.id for f in self.facts]
+        self.min_wage = np.array([f.minimum_wage_monthly_yuan for f in self.facts])
+        self.registration_share = np.array([f.registration_share for f in self.facts])
+        self.outside_share = np.array([f.outside_province_share_of_transfers for f in self.facts])
+        self.displaced_demand = np.zeros(self.n_areas)
+        self.demand_index = np.ones((self.n_areas, 2))  # incumbent demand path by area and sector
+        self.laid_off_this_month = np.empty(0, np.int64)
+        self.vacancies = np.zeros(len(self.firms), np.int64)
+        self._tallies = {name: np.zeros(self.n_areas) for name in TALLIES}
+        self.initial_stocks = self.status_stocks()
+
+        # Programmes in a fixed order (Mesa's AgentSet keeps insertion order when not shuffled).
+        self.programmes = mesa.agent.AgentSet(
+            [TrainingProgramme(self), LoanProgramme(self), PublicWelfarePosts(self),
+             InternshipProgramme(self), GrassrootsProgramme(self), UnemploymentInsurance(self)],
+            random=self.random,
+        )
+        from model.accounting import MonthlyRecorder  # local: accounting imports model constants
+        self.recorder = MonthlyRecorder(self)
+
+    # --- calendar and levers ------------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        return self.month // 12
+
+    @property
+    def month_of_year(self) -> int:
+        return self.month % 12
+
+    def lever(self, lever_id: str) -> float:
+        return float(self.levers[lever_id][self.year])
+
+    # --- the month -----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month, in the order things happen."""
+        self.begin_month()
+        self.age_and_exit()                  # deaths and retirements (natural attrition)
+        self.enter_labour_market()           # young entrants each month, graduates in July
+        self.update_labour_demand()          # demand path, loan displacement, start-up exits
+        self.separate_workers()              # quits, layoffs, business closures
+        self.transfer_rural_labour()         # farm workers move to non-farm work or out of the province
+        self.programmes.do("step")           # training, loans, posts, internships, grassroots, insurance
+        self.start_own_businesses()          # entrepreneurship-trained searchers start up without a loan
+        self.search_and_match()              # searchers apply, firms hire
+        self.enter_and_leave_labour_force()  # discouraged searchers, re-entrants
+        self.register_and_certify()          # registration with the employment service, hard-to-employ
+        self.recorder.record()
+        if self.month_of_year == 11:
+            self.workers.compact(self.firms)
+        if self.month >= self.start_month + self.n_months - 1:
+            self.running = False
+
+    def run(self) -> None:
+        for _ in range(self.n_months):
+            self.step()
+
+    def begin_month(self) -> None:
+        self.month += 1
+        self.workers.counters.reset()
+        for arr in self._tallies.values():
+            arr.fill(0.0)
+        self.laid_off_this_month = np.empty(0, np.int64)
+
+    # --- tallies (programmes and processes add their counts here) -----------------------------
+    def tally(self, name: str, idx: np.ndarray | None = None, per_person: float | np.ndarray = 1.0,
+              area: np.ndarray | None = None, weights: np.ndarray | None = None) -> None:
+        """Add persons (agents x scale), or yuan per person x persons, by area."""
+        areas = self.workers.area[idx] if area is None else area
+        if len(areas) == 0:
+            return
+        w = np.broadcast_to(np.asarray(per_person if weights is None else weights, float), (len(areas),))
+        self._tallies[name] += np.bincount(areas.astype(np.int64), weights=w, minlength=self.n_areas) * self.scale
+
+    def tally_area(self, name: str, values: np.ndarray) -> None:
+        self._tallies[name] += values
+
+    def area_employment(self) -> np.ndarray:
+        w = self.workers
+        return np.bincount(w.area[w.status == A.EMPLOYED_FIRM], minlength=self.n_areas).astype(float)
+
+    def status_stocks(self) -> np.ndarray:
+        """Agents by (area, urban, status) at this moment."""
+        w = self.workers
+        alive = w.status >= 0
+        key = (w.area[alive].astype(np.int64) * 2 + w.urban[alive]) * A.N_STATUS + w.status[alive]
+        return np.bincount(key, minlength=self.n_areas * 2 * A.N_STATUS).reshape(self.n_areas, 2, A.N_STATUS)
+
+    # --- demography ---------------------------------------------------------------------------
+    def age_and_exit(self) -> None:
+        w, now = self.workers, self.month
+        alive = np.flatnonzero(w.status >= 0)
+        dies = alive[self.rng.random(len(alive)) < self.p["mortality_rate_per_year"] / 12.0]
+        self._close_owned_firms(dies)
+        w.transition(dies, A.DIED, now)
+        # Programme participants finish their spell first; everyone else retires on time.
+        retiring = np.flatnonzero((w.status >= 0) & (w.retire_month <= now) & (w.status != A.SUBSIDISED_POST)
+                                  & (w.status != A.IN_TRAINING) & (w.status != A.INTERNSHIP))
+        self._close_owned_firms(retiring)
+        w.transition(retiring, A.RETIRED, now)
+
+    def enter_labour_market(self) -> None:
+        """Young people leaving school each month (urban ones search, rural ones farm until they
+        transfer) and, in July, the college graduates who stay in the region."""
+        p, rng, now, facts = self.p, self.rng, self.month, self.facts
+        youth = np.array([f.population * f.share_age_0_14 / 15.0 for f in facts]) * (1.0 - p["college_entry_rate"]) / 12.0
+        n_youth = stochastic_round(youth / self.scale, rng)
+        grads = np.array([f.graduates_per_year * f.graduate_stay_share for f in facts])
+        n_grads = stochastic_round(grads / self.scale, rng) if self.month_of_year == 6 else np.zeros(self.n_areas, np.int64)
+        ny, ng = int(n_youth.sum()), int(n_grads.sum())
+        if ny + ng == 0:
+            return
+        area = np.concatenate([np.repeat(np.arange(self.n_areas), n_youth), np.repeat(np.arange(self.n_areas), n_grads)])
+        urban_share = np.array([f.urbanisation_rate for f in facts])
+        urban = np.concatenate([rng.random(ny) < urban_share[area[:ny]], np.ones(ng, bool)])
+        college = np.concatenate([np.zeros(ny, bool), np.ones(ng, bool)])
+        status = np.where(urban | college, A.UNEMPLOYED, A.FARM).astype(np.int8)
+        age_months = np.where(college, 22 * 12, 18 * 12) + rng.integers(0, 12, ny + ng)
+        male = rng.random(ny + ng) < np.array([f.male_share for f in facts])[area]
+        cols = new_worker_columns(ny + ng, area.astype(np.int16), status, (now - age_months).astype(np.int32), male,
+                                  college, urban, rng, p, now)
+        idx = self.workers.append(cols, now)
+        if ng:
+            graduates = idx[ny:]
+            self.workers.grad_month[graduates] = now
+            self.place_in_vacancies(graduates[rng.random(ng) < p["graduate_employed_at_arrival"]])
+
+    # --- firms --------------------------------------------------------------------------------
+    def update_labour_demand(self) -> None:
+        f, p, rng = self.firms, self.p, self.rng
+        g = p["labour_demand_growth_per_year"] / 12.0
+        shocks = rng.normal(0.0, p["demand_shock_sd_per_year"] / np.sqrt(12.0), self.demand_index.shape)
+        self.demand_index *= np.exp(g + shocks)
+        incumbent = (~f.loan_backed) & (f.sector != FirmPopulation.PUBLIC) & f.alive
+        sector = np.minimum(f.sector, 1)
+        level = self.demand_index[f.area, sector] * (1.0 + p["demand_level_shift"])
+        path = f.base_demand * level
+        # Loan-backed demand that is not additional displaces incumbents' demand in the same area.
+        total = np.bincount(f.area[incumbent], weights=path[incumbent], minlength=self.n_areas)
+        keep_share = np.clip(1.0 - self.displaced_demand / np.maximum(total, 1e-9), 0.0, 1.0)
+        f.demand[incumbent] = path[incumbent] * keep_share[f.area[incumbent]]
+        self._startup_exits()
+
+    def _startup_exits(self) -> None:
+        f, p, w = self.firms, self.p, self.workers
+        lb = np.flatnonzero(f.loan_backed & f.alive)
+        if len(lb) == 0:
+            return
+        age_years = (self.month - f.birth[lb]) / 12.0
+        hazard = np.select([age_years < 1, age_years < 2, age_years < 3],
+                           [p["startup_exit_hazard_year1"], p["startup_exit_hazard_year2"], p["startup_exit_hazard_year3"]],
+                           p["startup_exit_hazard_later"])
+        hazard = np.where(f.entre_owner[lb], hazard * p["entrepreneurship_survival_multiplier"], hazard)
+        exits = lb[self.rng.random(len(lb)) < 1.0 - (1.0 - hazard) ** (1.0 / 12.0)]
+        self._close_firms(exits)
+
+    def _close_firms(self, firms: np.ndarray) -> None:
+        if len(firms) == 0:
+            return
+        f, w = self.firms, self.workers
+        f.alive[firms] = False
+        f.demand[firms] = 0.0
+        np.subtract.at(self.displaced_demand, f.area[firms].astype(np.int64), f.displacement[firms])
+        f.displacement[firms] = 0.0
+        closing = np.zeros(len(f), bool)
+        closing[firms] = True
+        staff = np.flatnonzero((w.status == A.EMPLOYED_FIRM) & (w.firm >= 0))
+        staff = staff[closing[w.firm[staff]]]
+        owners = f.owner[firms]
+        owners = owners[owners >= 0]
+        owners = owners[w.status[owners] == A.SELF_EMPLOYED]
+        laid_off = np.concatenate([staff, owners])
+        w.transition(laid_off, A.UNEMPLOYED, self.month)
+        self.laid_off_this_month = np.concatenate([self.laid_off_this_month, staff])
+
+    def _close_owned_firms(self, leaving: np.ndarray) -> None:
+        """A loan-backed business closes when its owner dies or retires."""
+        w = self.workers
+        owned = w.firm[leaving[w.status[leaving] == A.SELF_EMPLOYED]]
+        owned = owned[owned >= 0]
+        self._close_firms(owned[self.firms.alive[owned]])
+
+    def separate_workers(self) -> None:
+        w, f, p, rng, now = self.workers, self.firms, self.p, self.rng, self.month
+        emp = np.flatnonzero(w.status == A.EMPLOYED_FIRM)
+        firm = w.firm[emp]
+        employment = np.bincount(firm, minlength=len(f)).astype(float)
+        # Quits and ordinary layoffs at the separation rate; firms above demand lay off a quarter of the excess.
+        excess = np.maximum(employment - np.ceil(f.demand), 0.0)
+        excess_rate = np.where(employment > 0, 0.25 * excess / np.maximum(employment, 1.0), 0.0)
+        prob = p["separation_rate_monthly"] + excess_rate[firm]
+        leave = rng.random(len(emp)) < prob
+        leavers = emp[leave]
+        layoff = rng.random(len(leavers)) < np.where(excess_rate[firm[leave]] > 0, 0.8, p["layoff_share"])
+        w.transition(leavers, A.UNEMPLOYED, now)
+        self.laid_off_this_month = np.concatenate([self.laid_off_this_month, leavers[layoff]])
+        # Self-employed without a loan-backed firm close their business at the same rate.
+        own = np.flatnonzero((w.status == A.SELF_EMPLOYED) & (w.firm < 0))
+        closing = own[rng.random(len(own)) < p["separation_rate_monthly"]]
+        w.transition(closing, A.UNEMPLOYED, now)
+        # New vacancies: demand not yet filled.
+        employment = np.bincount(w.firm[w.status == A.EMPLOYED_FIRM], minlength=len(f)).astype(float)
+        self.vacancies = np.where(f.alive, np.maximum(np.round(f.demand) - employment, 0), 0).astype(np.int64)
+
+    def transfer_rural_labour(self) -> None:
+        w, now = self.workers, self.month
+        farm = np.flatnonzero(w.status == A.FARM)
+        rate = 1.0 - (1.0 - self.p["rural_transfer_rate_per_year"]) ** (1.0 / 12.0)
+        rate = np.where(w.trained_until[farm] >= now, rate * self.p["training_hiring_multiplier"], rate)
+        movers = farm[self.rng.random(len(farm)) < rate]
+        outside = self.rng.random(len(movers)) < self.outside_share[w.area[movers]]
+        out = movers[outside]
+        # Leaving the province for work counts as a transfer now; staying counts when hired locally.
+        w.counters.rural_transferred += np.bincount(w.area[out], minlength=self.n_areas)
+        w.transition(out, A.MIGRATED_OUT, now)
+        stay = movers[~outside]
+        w.transfer_pending[stay] = True
+        w.transition(stay, A.UNEMPLOYED, now)
+
+    # --- search, matching and placements -------------------------------------------------------
+    def search_intensity(self, idx: np.ndarray) -> np.ndarray:
+        w, p, now = self.workers, self.p, self.month
+        months = np.maximum(now - w.since[idx], 0)
+        decay = np.maximum((1.0 - p["application_decay_per_month"]) ** months, 0.3)
+        trained = np.where(w.trained_until[idx] >= now, p["training_hiring_multiplier"], 1.0)
+        ui = np.where(w.ui_left[idx] > 0, p["ui_search_multiplier"], 1.0)
+        return p["applications_per_month"] * decay * trained * ui * w.search_mult[idx]
+
+    def sync_vacancies(self) -> None:
+        """Firms opened since the vacancy count (loan-backed start-ups) open their whole demand as vacancies."""
+        n_old, n_new = len(self.vacancies), len(self.firms)
+        if n_new > n_old:
+            fresh = np.maximum(np.round(self.firms.demand[n_old:]), 0).astype(np.int64)
+            self.vacancies = np.concatenate([self.vacancies, fresh])
+
+    def search_and_match(self) -> None:
+        self.sync_vacancies()
+        w, f = self.workers, self.firms
+        searchers = np.flatnonzero(w.status == A.UNEMPLOYED)
+        hired_pos, firm = match(
+            w.area[searchers], w.skill[searchers], self.search_intensity(searchers), f.area, f.skill_req,
+            self.vacancies, self.n_areas, self.p["cross_city_search_share"], self.p["hiring_skill_weight"],
+            self.p["application_success_rate"], self.rng)
+        self._hire(searchers[hired_pos], firm)
+
+    def _hire(self, idx: np.ndarray, firm: np.ndarray) -> None:
+        w, f = self.workers, self.firms
+        if len(idx) == 0:
+            return
+        w.transition(idx, A.EMPLOYED_FIRM, self.month)
+        w.firm[idx] = firm
+        w.area[idx] = f.area[firm]  # a worker hired in another city moves there
+        w.search_mult[idx] = 1.0
+        f_urban_cov = self._coverage()
+        w.insured[idx] = self.rng.random(len(idx)) < f_urban_cov[w.area[idx]]
+        np.subtract.at(self.vacancies, firm, 1)
+        lb = f.loan_backed[firm]
+        self.tally("startup_jobs", idx[lb])
+
+    def _coverage(self) -> np.ndarray:
+        if not hasattr(self, "_cov"):
+            urban_firm = self.initial_stocks[:, 1, A.EMPLOYED_FIRM] * self.scale
+            self._cov = np.array([min(1.0, f.ui_insured / max(u, 1.0)) for f, u in zip(self.facts, urban_firm)])
+        return self._cov
+
+    def place_in_vacancies(self, idx: np.ndarray) -> None:
+        """Place workers directly in open vacancies of their area (firms in proportion to vacancies)."""
+        if len(idx) == 0:
+            return
+        self.sync_vacancies()
+        w, f = self.workers, self.firms
+        placed_w, placed_f = [], []
+        for ai in np.unique(w.area[idx]):
+            who = idx[w.area[idx] == ai]
+            open_f = np.flatnonzero((self.vacancies > 0) & (f.area == ai))
+            if len(open_f) == 0:
+                continue
+            slots = np.repeat(open_f, self.vacancies[open_f])
+            take = min(len(who), len(slots))
+            placed_w.append(who[:take])
+            placed_f.append(self.rng.choice(slots, size=take, replace=False))
+        if placed_w:
+            self._hire(np.concatenate(placed_w), np.concatenate(placed_f))
+
+    def place_in_public_sector(self, idx: np.ndarray) -> None:
+        """Grassroots-programme graduates placed in reserved public-sector posts of their area."""
+        if len(idx) == 0:
+            return
+        self.sync_vacancies()
+        w, f = self.workers, self.firms
+        public = np.flatnonzero(f.sector == FirmPopulation.PUBLIC)
+        firm = public[w.area[idx]]  # one public employer per area, created in area order
+        np.add.at(f.demand, firm, 1.0)
+        np.add.at(f.base_demand, firm, 1.0)
+        np.add.at(self.vacancies, firm, 1)
+        self._hire(idx, firm)
+
+    def start_own_businesses(self) -> None:
+        w, now = self.workers, self.month
+        ready = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.entre_until >= now))
+        starters = ready[self.rng.random(len(ready)) < self.p["entrepreneurship_startup_rate_monthly"]]
+        w.transition(starters, A.SELF_EMPLOYED, now)
+
+    # --- labour-force participation and registration ---------------------------------------------
+    def enter_and_leave_labour_force(self) -> None:
+        w, p, rng, now = self.workers, self.p, self.rng, self.month
+        searching = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.since < now))
+        quit_search = searching[rng.random(len(searching)) < p["unemployed_to_inactive_monthly"]]
+        w.transition(quit_search, A.INACTIVE, now)
+        w.registered[quit_search] = False
+        w.ui_left[quit_search] = 0
+        inactive = np.flatnonzero((w.status == A.INACTIVE) & (w.since < now))
+        back = inactive[rng.random(len(inactive)) < p["inactive_to_search_monthly"]]
+        w.transition(back, A.UNEMPLOYED, now)
+
+    def register_and_certify(self) -> None:
+        w, p, now = self.workers, self.p, self.month
+        new_spell = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.since == now) & ~w.registered)
+        w.registered[new_spell] = self.rng.random(len(new_spell)) < self.registration_share[w.area[new_spell]]
+        reg = np.flatnonzero((w.status == A.UNEMPLOYED) & w.registered & ~w.hard)
+        age = now - w.birth[reg]
+        older = np.where(w.male[reg], p["hard_to_employ_age_men"], p["hard_to_employ_age_women"]) * 12 <= age
+        long_term = (now - w.since[reg]) >= p["long_term_unemployed_months"]
+        eligible = older | long_term
+        w.hard[reg] = eligible & (w.cert_draw[reg] < p["hard_to_employ_certification_share"])

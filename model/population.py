@@ -1,0 +1,252 @@
+"""Builds the synthetic worker and firm populations of a region from its structural data.
+
+Each area (a city of a province, or the region itself when it has no cities) is built from its own
+facts in `data/population.csv` / `data/assumptions.csv`: working-age population, employed persons,
+urban employed, farm share, surveyed unemployment, registration share, college share, insured
+persons and public-welfare posts. Counts are divided by `scale` (persons per agent) and rounded
+stochastically, so that expected totals are exact at any scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model import agents as A
+from model.agents import FirmPopulation, MonthCounters, WorkerPopulation
+from model.regions import cities_of, get_region
+
+# Share of the 15-59 census band that is 16-59 (one year of fifteen-year-olds dropped).
+_AGE_16_59_OF_15_59 = 44 / 45
+
+
+@dataclass(frozen=True)
+class AreaFacts:
+    """What the builder and the model need of one area, in base units (persons, fractions, yuan)."""
+
+    id: str
+    population: float
+    share_age_0_14: float
+    share_age_15_59: float
+    urbanisation_rate: float
+    male_share: float
+    college_share: float
+    employed_persons: float
+    urban_employed: float
+    primary_sector_employment_share: float
+    surveyed_unemployment_rate: float
+    registration_share: float
+    ui_insured: float
+    public_welfare_posts: float
+    graduates_per_year: float
+    graduate_stay_share: float
+    minimum_wage_monthly_yuan: float
+    outside_province_share_of_transfers: float
+
+    @classmethod
+    def load(cls, area_id: str) -> "AreaFacts":
+        region = get_region(area_id)
+        names = [f for f in cls.__dataclass_fields__ if f != "id"]
+        return cls(id=area_id, **{name: float(region.value(name)) for name in names})
+
+
+def area_ids(region: str) -> list[str]:
+    """The areas a region is simulated as: its cities, or the region itself."""
+    cities = cities_of(region)
+    return list(cities) if cities else [region]
+
+
+def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
+    """Round to an integer up or down with probabilities that keep the expectation exact."""
+    x = np.asarray(x, dtype=np.float64)
+    base = np.floor(x)
+    return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
+
+
+def retirement_month(birth: np.ndarray, male: np.ndarray, college: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """Statutory retirement month (month index) by sex, education and birth month.
+
+    Before 2025: men 60, women cadres (here: college-educated) 55, women workers 50. With the 2025
+    reform (`retirement_reform_2025` = 1) men born from Jan 1965 and 55-year women born from Jan 1970
+    retire one month later per four months of birth (to +36 months); 50-year women born from Jan 1975
+    one month later per two months (to +60 months).
+    """
+    base_years = np.where(male, p["retirement_age_men"],
+                          np.where(college, p["retirement_age_women_cadre"], p["retirement_age_women_worker"]))
+    month = birth + np.round(base_years * 12).astype(np.int64)
+    if p["retirement_reform_2025"] >= 0.5:
+        men = male
+        cadre = ~male & college
+        worker = ~male & ~college
+        delay = np.zeros_like(month)
+        d_men = np.clip((birth - 1965 * 12) // 4 + 1, 0, 36)
+        d_cadre = np.clip((birth - 1970 * 12) // 4 + 1, 0, 36)
+        d_worker = np.clip((birth - 1975 * 12) // 2 + 1, 0, 60)
+        delay = np.where(men, d_men, np.where(cadre, d_cadre, np.where(worker, d_worker, delay)))
+        month = month + delay
+    return month.astype(np.int32)
+
+
+def new_worker_columns(n: int, area: np.ndarray, status: np.ndarray, birth: np.ndarray, male: np.ndarray,
+                       college: np.ndarray, urban: np.ndarray, rng: np.random.Generator,
+                       p: dict[str, float], month: int) -> dict[str, np.ndarray]:
+    """Columns for `n` new workers with defaults for everything the caller does not set."""
+    rural_origin = ~urban
+    skill = np.clip(rng.normal(0.45, 0.15, n) + 0.2 * college, 0.0, 1.0)
+    retire = retirement_month(birth, male, college, p)
+    farm_exit = (birth + int(round(p["farm_exit_age"] * 12))).astype(np.int32)
+    retire = np.where(status == A.FARM, np.maximum(retire, farm_exit), retire)
+    return {
+        "area": area, "birth": birth, "male": male, "college": college, "urban": urban,
+        "rural_origin": rural_origin, "skill": skill, "status": status,
+        "since": np.full(n, month, np.int32), "firm": np.full(n, -1, np.int32),
+        "until": np.full(n, A.NEVER, np.int32), "post_kind": np.zeros(n, np.int8),
+        "registered": np.zeros(n, bool), "hard": np.zeros(n, bool), "cert_draw": rng.random(n),
+        "insured": np.zeros(n, bool), "ui_left": np.zeros(n, np.int16),
+        "trained_until": np.full(n, A.NEVER, np.int32), "entre_until": np.full(n, A.NEVER, np.int32),
+        "grad_month": np.full(n, A.NEVER, np.int32), "transfer_pending": np.zeros(n, bool),
+        "search_mult": np.ones(n), "retire_month": retire,
+    }
+
+
+def build_population(region: str, scale: float, p: dict[str, float], start_month: int,
+                     rng: np.random.Generator) -> tuple[WorkerPopulation, FirmPopulation, list[AreaFacts], dict]:
+    """The initial workers and firms of `region` at `start_month` (month index year*12 + month-1).
+
+    Returns (workers, firms, facts per area, build report). The report lists, per area, the target
+    persons by status and any clamping done to keep the numbers consistent.
+    """
+    areas = area_ids(region)
+    facts = [AreaFacts.load(a) for a in areas]
+    counters = MonthCounters(len(areas))
+    cols: list[dict[str, np.ndarray]] = []
+    firm_cols: list[dict[str, np.ndarray]] = []
+    report: dict[str, dict] = {}
+    n_firm_workers_before = 0
+
+    for ai, f in enumerate(facts):
+        female_share = 1.0 - f.male_share
+        working_age = f.population * f.share_age_15_59 * _AGE_16_59_OF_15_59
+        # Women without college education retire at 50 and cadres at 55: remove them from the 16-59 band.
+        working_age *= 1.0 - female_share * ((1 - f.college_share) * 9 / 44 + f.college_share * 4 / 44)
+        farm = f.primary_sector_employment_share * f.employed_persons
+        urban_emp = f.urban_employed
+        rural_nonfarm = max(f.employed_persons - urban_emp - farm, 0.0)
+        unemployed = urban_emp * f.surveyed_unemployment_rate / (1.0 - f.surveyed_unemployment_rate)
+        posts = min(f.public_welfare_posts, 0.05 * urban_emp)
+        self_emp = p["self_employed_share_urban"] * urban_emp
+        urban_firm = urban_emp - self_emp - posts
+        inactive = working_age - f.employed_persons - unemployed
+        notes = []
+        if inactive < 0:
+            notes.append(f"employed + unemployed exceed the working-age population by {-inactive:.0f}; inactive set to 0")
+            inactive = 0.0
+        persons = {
+            A.EMPLOYED_FIRM: urban_firm, A.SELF_EMPLOYED: self_emp, A.SUBSIDISED_POST: posts,
+            A.UNEMPLOYED: unemployed, A.FARM: farm, A.INACTIVE: inactive,
+        }
+        report[f.id] = {
+            "persons": {A.STATUS_NAMES[k]: v for k, v in persons.items()},
+            "rural_nonfarm_employed": rural_nonfarm,
+            "notes": notes,
+        }
+        groups = [  # (status, urban, persons, college propensity)
+            (A.EMPLOYED_FIRM, True, urban_firm, 1.6),
+            (A.SELF_EMPLOYED, True, self_emp, 0.8),
+            (A.SUBSIDISED_POST, True, posts, 0.3),
+            (A.UNEMPLOYED, True, unemployed, 1.2),
+            (A.EMPLOYED_FIRM, False, rural_nonfarm, 0.4),
+            (A.FARM, False, farm, 0.05),
+            (A.INACTIVE, True, inactive * f.urbanisation_rate, 1.0),
+            (A.INACTIVE, False, inactive * (1 - f.urbanisation_rate), 0.4),
+        ]
+        counts = stochastic_round(np.array([g[2] for g in groups]) / scale, rng)
+        total_college = f.college_share * f.population / max(working_age, 1.0)
+        weight_sum = sum(g[2] * g[3] for g in groups) / max(sum(g[2] for g in groups), 1.0)
+        for (status, urban, _, propensity), n in zip(groups, counts):
+            if n == 0:
+                continue
+            male = rng.random(n) < f.male_share
+            college = rng.random(n) < min(0.95, total_college * propensity / max(weight_sum, 1e-9))
+            max_age = np.where(male, p["retirement_age_men"],
+                               np.where(college, p["retirement_age_women_cadre"], p["retirement_age_women_worker"]))
+            if status == A.FARM:
+                max_age = np.full(n, min(60.0, p["farm_exit_age"]))
+            age_months = rng.uniform(16 * 12, max_age * 12, n).astype(np.int64)
+            birth = (start_month - age_months).astype(np.int32)
+            st = np.full(n, status, np.int8)
+            c = new_worker_columns(n, np.full(n, ai, np.int16), st, birth, male, college,
+                                   np.full(n, urban), rng, p, start_month)
+            if status == A.UNEMPLOYED:
+                # Elapsed durations of a stock of unemployed are geometric with the mean duration.
+                elapsed = rng.geometric(1.0 / p["initial_mean_unemployment_months"], n) - 1
+                c["since"] = (start_month - elapsed).astype(np.int32)
+                c["registered"] = rng.random(n) < f.registration_share
+            elif status in (A.EMPLOYED_FIRM, A.SELF_EMPLOYED, A.FARM, A.INACTIVE):
+                c["since"] = (start_month - rng.integers(0, 120, n)).astype(np.int32)
+            if status == A.SUBSIDISED_POST:
+                c["post_kind"] = np.full(n, A.POST_PUBLIC_WELFARE, np.int8)
+                c["since"] = (start_month - rng.integers(0, int(p["public_welfare_max_months"]), n)).astype(np.int32)
+                c["until"] = (c["since"] + int(p["public_welfare_max_months"])).astype(np.int32)
+                c["hard"] = np.ones(n, bool)
+            if status == A.EMPLOYED_FIRM and urban:
+                coverage = min(1.0, f.ui_insured / max(urban_firm, 1.0))
+                c["insured"] = rng.random(n) < coverage
+            cols.append(c)
+
+        # Firms of this area: industry and services, lognormal sizes with the given mean.
+        n_firm_workers = int(sum(n for (s, _, _, _), n in zip(groups, counts) if s == A.EMPLOYED_FIRM))
+        ind_share = p["industry_share_of_firm_jobs"]
+        for sector, share, req in ((FirmPopulation.INDUSTRY, ind_share, 0.42), (FirmPopulation.SERVICES, 1 - ind_share, 0.52)):
+            n_f = max(1, int(round(n_firm_workers * share / p["mean_firm_size"])))
+            sigma = 1.0
+            size = rng.lognormal(np.log(p["mean_firm_size"]) - sigma**2 / 2, sigma, n_f)
+            firm_cols.append({
+                "area": np.full(n_f, ai), "sector": np.full(n_f, sector), "demand": size,
+                "base_demand": size, "skill_req": np.clip(req + rng.normal(0, 0.1, n_f), 0, 1),
+                "loan_backed": np.zeros(n_f, bool), "birth": np.full(n_f, start_month - 120),
+                "owner": np.full(n_f, -1), "entre_owner": np.zeros(n_f, bool), "alive": np.ones(n_f, bool),
+                "displacement": np.zeros(n_f),
+            })
+        # One public-sector employer per area takes grassroots-programme graduates placed after their term.
+        firm_cols.append({
+            "area": np.array([ai]), "sector": np.array([FirmPopulation.PUBLIC]), "demand": np.zeros(1),
+            "base_demand": np.zeros(1), "skill_req": np.array([0.6]), "loan_backed": np.zeros(1, bool),
+            "birth": np.array([start_month - 120]), "owner": np.array([-1]), "entre_owner": np.zeros(1, bool),
+            "alive": np.ones(1, bool), "displacement": np.zeros(1),
+        })
+        n_firm_workers_before += n_firm_workers
+
+    workers = WorkerPopulation({k: np.concatenate([c[k] for c in cols]) for k in WorkerPopulation.ARRAYS}, counters)
+    firms = FirmPopulation({k: np.concatenate([c[k] for c in firm_cols]) for k in FirmPopulation.ARRAYS})
+    _assign_firm_workers(workers, firms, p, rng)
+    return workers, firms, facts, report
+
+
+def _assign_firm_workers(workers: WorkerPopulation, firms: FirmPopulation, p: dict[str, float],
+                         rng: np.random.Generator) -> None:
+    """Place each firm employee in a firm of their area, in proportion to firm size; set demand to match."""
+    emp = np.flatnonzero(workers.status == A.EMPLOYED_FIRM)
+    private = np.flatnonzero(firms.sector != FirmPopulation.PUBLIC)
+    f_area = firms.area[private]
+    order = np.argsort(f_area, kind="stable")
+    private = private[order]
+    f_area = f_area[order]
+    size = firms.demand[private]
+    n_areas = int(workers.area.max()) + 1 if len(workers) else 0
+    cum = np.cumsum(size)
+    area_start = np.searchsorted(f_area, np.arange(n_areas), side="left")
+    area_end = np.searchsorted(f_area, np.arange(n_areas), side="right")
+    lo = np.where(area_start > 0, cum[np.maximum(area_start - 1, 0)], 0.0)
+    lo[area_start == 0] = 0.0
+    hi = cum[np.maximum(area_end - 1, 0)]
+    w_area = workers.area[emp].astype(np.int64)
+    u = lo[w_area] + rng.random(len(emp)) * (hi[w_area] - lo[w_area])
+    pick = np.clip(np.searchsorted(cum, u, side="right"), area_start[w_area], area_end[w_area] - 1)
+    workers.firm[emp] = private[pick]
+    employment = np.bincount(workers.firm[emp], minlength=len(firms)).astype(np.float64)
+    # Demand starts at current employment plus the initial vacancy rate (vacancies open from month one).
+    demand = employment * (1.0 + p["initial_vacancy_rate"])
+    firms.demand[private] = demand[private]
+    firms.base_demand[private] = demand[private]

@@ -1,0 +1,434 @@
+"""Regions (country, provinces, cities) and the population-structure facts the model needs for each.
+
+Files (in `model.paths.data_dir()`):
+
+- `regions.csv`: `id,name_zh,name_en,level,parent`; level is country, province or city.
+- `population.csv`: sourced and derived facts, `region,field,value,unit,basis,year,source_url,quote,note`
+  (basis `sourced` or `derived`; a derived row shows its arithmetic in `note`).
+- `assumptions.csv`: the same columns, assumed facts only (basis `assumption`, the reasoning in `note`).
+
+A fact is in exactly one of the two files. Every region must have every field in `REQUIRED_FIELDS`
+(`missing_facts()` lists any gap); values are given in a unit from `data/registry/units.csv` and
+`RegionStructure.value` returns them in base units (persons, fractions, yuan).
+
+This module also holds the small CSV helpers the other data loaders share (`read_csv_records`,
+`close_matches`), so that every data file reports bad input the same way: file, line, field, value
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+from model.paths import data_dir
+from model.units import known_units, to_base
+
+REGION_LEVELS = ("country", "province", "city")
+REGION_COLUMNS = ("id", "name_zh", "name_en", "level", "parent")
+FACT_COLUMNS = ("region", "field", "value", "unit", "basis", "year", "source_url", "quote", "note")
+FACT_BASES = ("sourced", "derived", "assumption")
+
+# The facts the model needs for every region id (country, province and city), with the unit family
+# each must be given in. Rates and shares are fractions, people persons, money yuan.
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "population",
+    "urbanisation_rate",
+    "share_age_0_14",
+    "share_age_15_59",
+    "share_age_60_plus",
+    "share_age_65_plus",
+    "male_share",
+    "college_share",
+    "employed_persons",
+    "urban_employed",
+    "primary_sector_employment_share",
+    "rural_outmigrant_workers_outside_province",
+    "outside_province_share_of_transfers",
+    "graduates_per_year",
+    "graduate_stay_share",
+    "registered_unemployment_rate",
+    "surveyed_unemployment_rate",
+    "registration_share",
+    "minimum_wage_monthly_yuan",
+    "ui_insured",
+    "public_welfare_posts",
+    "labour_force_participation_16_59",
+)
+
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be read, or a row in it that is malformed.
+
+    `problems` holds every problem found as "file, line N: ..." strings; the message is the first one
+    (and how many more there are), so that it fits on one line.
+    """
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        first = self.problems[0] if self.problems else "invalid data file"
+        more = len(self.problems) - 1
+        super().__init__(first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""))
+
+
+class RegionError(DataFileError, KeyError):
+    """An unknown region id, a missing fact, or a malformed regions/population/assumptions file."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return self.args[0] if self.args else ""
+
+
+# ---- shared CSV helpers --------------------------------------------------------------------------
+
+
+def close_matches(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """Up to n choices that look like `value` (case-insensitive), best first."""
+    choices = list(choices)
+    lower = {c.lower(): c for c in choices}
+    hits = difflib.get_close_matches(str(value).lower(), list(lower), n=n, cutoff=0.6)
+    return [lower[h] for h in hits]
+
+
+def choices_text(value: str, choices: Iterable[str], what: str) -> str:
+    """'did you mean X? known <what>: a, b, c' for an error message."""
+    choices = list(choices)
+    hits = close_matches(value, choices)
+    near = f"did you mean {' or '.join(repr(h) for h in hits)}? " if hits else ""
+    return f"{near}known {what}: {', '.join(choices)}"
+
+
+def where(path: Path | str, line: int) -> str:
+    """The location prefix used in every data-file error: '<file>, line N'."""
+    return f"{path}, line {line}"
+
+
+def read_csv_records(path: Path | str, required: Iterable[str], optional: Iterable[str] = ()) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file as (line number, {column: text}), the header being line 1.
+
+    The file is read as UTF-8 (a byte-order mark is fine) or, failing that, GB18030 (what Excel
+    writes on Chinese Windows). Missing required columns, rows with more or fewer fields than the
+    header, and unreadable files raise DataFileError naming the file and line. Optional columns that
+    are absent read as "". Text is stripped of surrounding spaces; blank lines are skipped.
+    """
+    path = Path(path)
+    required = list(required)
+    optional = list(optional)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes almost anything
+        raise DataFileError(f"{path}: not UTF-8 or GB18030 text")
+    reader = csv.reader(text.splitlines(keepends=True))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataFileError(f"{where(path, 1)}: the file is empty; expected a header with columns {', '.join(required)}") from None
+    except csv.Error as exc:
+        raise DataFileError(f"{where(path, 1)}: not a readable CSV header ({exc})") from None
+    header = [h.strip() for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataFileError(
+            f"{where(path, 1)}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            f"the header has {', '.join(header) or '(nothing)'}; required: {', '.join(required)}"
+            + (f"; optional: {', '.join(optional)}" if optional else "")
+        )
+    dupes = sorted({h for h in header if header.count(h) > 1 and h})
+    if dupes:
+        raise DataFileError(f"{where(path, 1)}: column{'s' if len(dupes) > 1 else ''} {', '.join(dupes)} appear more than once in the header")
+    out: list[tuple[int, dict[str, str]]] = []
+    problems: list[str] = []
+    prev_end = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"{where(path, reader.line_num)}: not readable as CSV ({exc})")
+            break
+        line = prev_end + 1
+        prev_end = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                f"{where(path, line)}: {len(row)} field{'s' if len(row) != 1 else ''} but the header has {len(header)} "
+                f"({', '.join(header)}); quote values that contain commas"
+            )
+            continue
+        rec = {h: cell.strip() for h, cell in zip(header, row)}
+        for c in optional:
+            rec.setdefault(c, "")
+        out.append((line, rec))
+    if problems:
+        raise DataFileError(problems)
+    return out
+
+
+def parse_number(text: str) -> float:
+    """A finite float from CSV text ("1,200" allowed); ValueError otherwise."""
+    v = float(str(text).replace(",", "").replace("，", ""))
+    if not math.isfinite(v):
+        raise ValueError(f"{text!r} is not finite")
+    return v
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    try:
+        st = path.stat()
+        return (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (str(path), -1, -1)
+
+
+# ---- regions ---------------------------------------------------------------------------------------
+
+
+def regions_path() -> Path:
+    return data_dir() / "regions.csv"
+
+
+def load_regions() -> pd.DataFrame:
+    """The regions table (regions.csv), indexed by id: name_zh, name_en, level, parent ("" for none).
+
+    Rows keep the file's order (a province's cities in the order planners list them). Raises
+    RegionError naming file and line for a malformed file.
+    """
+    return _load_regions(_file_key(regions_path())).copy()
+
+
+@lru_cache(maxsize=8)
+def _load_regions(key: tuple[str, int, int]) -> pd.DataFrame:
+    path = Path(key[0])
+    try:
+        records = read_csv_records(path, REGION_COLUMNS)
+    except DataFileError as exc:
+        raise RegionError(exc.problems) from None
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for line, rec in records:
+        rid = rec["id"]
+        if not _ID.match(rid):
+            problems.append(f"{where(path, line)}: id {rid!r} is not allowed; use ASCII letters, digits and _ starting with a letter (e.g. Jian for 吉安)")
+        elif rid in seen:
+            problems.append(f"{where(path, line)}: id {rid!r} is already defined on line {seen[rid]}")
+        else:
+            seen[rid] = line
+        if rec["level"] not in REGION_LEVELS:
+            problems.append(f"{where(path, line)}: level {rec['level']!r} is not allowed; allowed: {', '.join(REGION_LEVELS)}")
+        if not rec["name_zh"] or not rec["name_en"]:
+            problems.append(f"{where(path, line)}: name_zh and name_en must both be given")
+    levels = {rec["id"]: rec["level"] for _, rec in records}
+    want_parent = {"country": None, "province": "country", "city": "province"}
+    for line, rec in records:
+        parent, level = rec["parent"], rec["level"]
+        if level not in want_parent:
+            continue
+        need = want_parent[level]
+        if need is None:
+            if parent:
+                problems.append(f"{where(path, line)}: a country has no parent; got parent {parent!r}")
+        elif parent not in levels:
+            problems.append(f"{where(path, line)}: parent {parent!r} of {rec['id']!r} is not a region id; {choices_text(parent, list(levels), 'regions')}")
+        elif levels[parent] != need:
+            problems.append(f"{where(path, line)}: the parent of {level} {rec['id']!r} must be a {need}; {parent!r} is a {levels[parent]}")
+    if problems:
+        raise RegionError(problems)
+    df = pd.DataFrame([rec for _, rec in records], columns=list(REGION_COLUMNS))
+    return df.set_index("id")
+
+
+def region_ids() -> list[str]:
+    """Every region id, in the order of regions.csv."""
+    return list(load_regions().index)
+
+
+def unknown_region_message(region_id: object) -> str:
+    return f"unknown region {region_id!r}; {choices_text(str(region_id), region_ids(), 'regions')} (data/regions.csv)"
+
+
+def check_region(region_id: str) -> str:
+    """The id if it is a known region; RegionError listing the known ids otherwise."""
+    if region_id not in load_regions().index:
+        raise RegionError(unknown_region_message(region_id))
+    return region_id
+
+
+def cities_of(region_id: str) -> list[str]:
+    """The cities of a region in the order of regions.csv (Jiangxi: its 11 cities); [] when it has none.
+
+    Only level-'city' children count: China's provinces are not its cities. Unknown ids raise RegionError.
+    """
+    regions = load_regions()
+    check_region(region_id)
+    kids = regions[(regions["parent"] == region_id) & (regions["level"] == "city")]
+    return list(kids.index)
+
+
+# ---- population facts ----------------------------------------------------------------------------
+
+
+def population_path() -> Path:
+    return data_dir() / "population.csv"
+
+
+def assumptions_path() -> Path:
+    return data_dir() / "assumptions.csv"
+
+
+def population_table() -> pd.DataFrame:
+    """population.csv and assumptions.csv merged: one row per (region, field) with its basis.
+
+    Columns: region, field, value (float, in `unit`), unit, basis (sourced | derived | assumption),
+    year (int), source_url, quote, note, file, line. Malformed rows raise RegionError naming the file,
+    line, field and value.
+    """
+    key = (_file_key(population_path()), _file_key(assumptions_path()), _file_key(regions_path()))
+    return _population_table(key).copy()
+
+
+@lru_cache(maxsize=8)
+def _population_table(key: tuple) -> pd.DataFrame:
+    known_regions = set(region_ids())
+    units = set(known_units())
+    problems: list[str] = []
+    rows: list[dict] = []
+    first_seen: dict[tuple[str, str], str] = {}
+    for path, allowed in ((population_path(), ("sourced", "derived")), (assumptions_path(), ("assumption",))):
+        try:
+            records = read_csv_records(path, FACT_COLUMNS)
+        except DataFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        for line, rec in records:
+            at = where(path, line)
+            bad = False
+            if rec["region"] not in known_regions:
+                problems.append(f"{at}: {unknown_region_message(rec['region'])}")
+                bad = True
+            if not _ID.match(rec["field"]):
+                problems.append(f"{at}: field {rec['field']!r} is not a field name (letters, digits, _)")
+                bad = True
+            try:
+                value = parse_number(rec["value"])
+                value_ok = True
+            except ValueError:
+                problems.append(f"{at}: value {rec['value']!r} of {rec['field']} is not a number")
+                bad = True
+                value_ok = False
+                value = math.nan
+            if rec["unit"] not in units:
+                problems.append(f"{at}: unit {rec['unit']!r} of {rec['field']} is unknown; {choices_text(rec['unit'], sorted(units), 'units')}")
+                bad = True
+            elif rec["unit"] == "fraction" and value_ok and not 0.0 <= value <= 1.0:
+                problems.append(f"{at}: value {rec['value']!r} of {rec['field']} is a fraction and must lie in [0, 1]")
+            if rec["basis"] not in allowed:
+                problems.append(
+                    f"{at}: basis {rec['basis']!r} is not allowed in {path.name}; allowed: {', '.join(allowed)}"
+                    + (" (assumed facts belong in assumptions.csv)" if rec["basis"] == "assumption" else "")
+                    + (" (sourced and derived facts belong in population.csv)" if rec["basis"] in ("sourced", "derived") and "assumption" in allowed else "")
+                )
+            try:
+                year = int(rec["year"])
+                if not 1949 <= year <= 2100:
+                    raise ValueError
+            except ValueError:
+                problems.append(f"{at}: year {rec['year']!r} is not a year (1949-2100): the year the figure refers to")
+                year = -1
+            if rec["basis"] in ("sourced", "derived") and not rec["source_url"]:
+                problems.append(f"{at}: a {rec['basis']} fact needs a source_url (a page address or seed file)")
+            if rec["basis"] in ("derived", "assumption") and not rec["note"]:
+                problems.append(f"{at}: a {rec['basis']} fact needs a note ({'the arithmetic' if rec['basis'] == 'derived' else 'the reasoning'})")
+            k = (rec["region"], rec["field"])
+            if k in first_seen:
+                problems.append(f"{at}: {rec['region']} {rec['field']} is already given at {first_seen[k]}; a fact is either sourced/derived or assumed, once")
+            else:
+                first_seen[k] = at
+            if not bad:
+                rows.append({**rec, "value": value, "year": year, "file": path.name, "line": line})
+    if problems:
+        raise RegionError(problems)
+    df = pd.DataFrame(rows, columns=[*FACT_COLUMNS, "file", "line"])
+    df["value"] = df["value"].astype(float)
+    df["year"] = df["year"].astype(int)
+    df["line"] = df["line"].astype(int)
+    return df
+
+
+def missing_facts() -> list[tuple[str, str]]:
+    """(region, field) pairs of REQUIRED_FIELDS that neither population.csv nor assumptions.csv gives."""
+    have = set(zip(population_table()["region"], population_table()["field"]))
+    return [(r, f) for r in region_ids() for f in REQUIRED_FIELDS if (r, f) not in have]
+
+
+@dataclass(frozen=True)
+class RegionStructure:
+    """One region: its names, level, parent, cities, and its population-structure facts."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent: str | None
+    cities: tuple[str, ...]
+    _facts: Mapping[str, Mapping[str, object]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fact fields this region has."""
+        return tuple(self._facts)
+
+    def fact(self, field_name: str) -> dict[str, object]:
+        """The full row of a fact: value (in `unit`), unit, basis, year, source_url, quote, note, file, line."""
+        try:
+            return dict(self._facts[field_name])
+        except KeyError:
+            known = ", ".join(self._facts) or "none"
+            hint = " (a required field: add it to data/population.csv or data/assumptions.csv)" if field_name in REQUIRED_FIELDS else ""
+            raise RegionError(f"region {self.id!r} has no fact {field_name!r}{hint}; it has: {known}") from None
+
+    def value(self, field_name: str) -> float:
+        """The fact's value in base units (persons, fraction, yuan, posts)."""
+        row = self.fact(field_name)
+        return to_base(float(row["value"]), str(row["unit"]))
+
+
+def get_region(region_id: str) -> RegionStructure:
+    """The region with its facts; unknown ids raise RegionError listing the known ids."""
+    regions = load_regions()
+    check_region(region_id)
+    r = regions.loc[region_id]
+    facts = population_table()
+    mine = facts[facts["region"] == region_id]
+    fact_map = {
+        str(row["field"]): MappingProxyType({c: row[c] for c in [*FACT_COLUMNS[2:], "file", "line"]})
+        for row in mine.to_dict("records")
+    }
+    return RegionStructure(
+        id=region_id,
+        name_zh=str(r["name_zh"]),
+        name_en=str(r["name_en"]),
+        level=str(r["level"]),
+        parent=str(r["parent"]) or None,
+        cities=tuple(cities_of(region_id)),
+        _facts=MappingProxyType(fact_map),
+    )

@@ -1,0 +1,154 @@
+"""Reading results: yearly figures by each indicator's kind, target evaluation, and summary tables.
+
+Yearly figures follow the registry's `kind`: flows are summed over the year's months, rates are
+averaged over them, stocks are taken at the year's last month. A target's probability is the
+share of replicates that meet it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from model.registry import indicators, modelled_indicators
+from model.targets import Target
+from model.units import to_base, unit_table
+
+HEADLINE = (
+    "new_urban_jobs", "surveyed_unemployment_rate", "registered_unemployment_rate",
+    "reemployment_of_unemployed", "hard_to_employ_employed", "rural_labour_transferred",
+    "trainees_started", "guaranteed_loans_issued_yuan", "startups_created", "posts_filled",
+)
+SPENDING = (
+    "spending_training_yuan", "spending_loans_yuan", "spending_public_welfare_posts_yuan",
+    "spending_internships_yuan", "spending_grassroots_yuan", "spending_unemployment_insurance_yuan",
+)
+
+
+def variable_kinds() -> dict[str, str]:
+    """Model variable -> kind (flow, stock, rate) from the indicator registry."""
+    mod = modelled_indicators()
+    return dict(zip(mod["model_variable"], mod["kind"]))
+
+
+def yearly(ds: xr.Dataset) -> xr.Dataset:
+    """Yearly figures of every registered variable in `ds` (dims: ..., year, area)."""
+    kinds = variable_kinds()
+    out = {}
+    years = ds["time"].dt.year
+    for name, kind in kinds.items():
+        if name not in ds:
+            continue
+        da = ds[name].groupby(years.rename("year"))
+        out[name] = da.sum("time") if kind == "flow" else da.mean("time") if kind == "rate" else da.last()
+    return xr.Dataset(out, attrs=ds.attrs)
+
+
+def display_unit(variable: str) -> tuple[str, float]:
+    """The planners' unit of a model variable and the factor from base units to it."""
+    ind = indicators()
+    row = ind[ind["model_variable"] == variable].iloc[0]
+    unit = str(row["unit"])
+    return unit, 1.0 / to_base(1.0, unit)
+
+
+def _target_statistic(year_values: xr.DataArray, t: Target) -> xr.DataArray:
+    """Per replicate: the figure the target is judged on (year_values has dims replicate, year)."""
+    span = year_values.sel(year=slice(t.start_year, t.end_year))
+    if t.basis == "total":
+        return span.sum("year")
+    if t.basis == "year_mean":
+        return span.mean("year")
+    if t.basis == "end_level":
+        return year_values.sel(year=t.end_year)
+    return span  # each_year: judged year by year
+
+
+def _meets(x: xr.DataArray, t: Target, value: float, tol: float) -> xr.DataArray:
+    if t.comparison == ">=":
+        ok = x >= value
+    elif t.comparison == "<=":
+        ok = x <= value
+    else:
+        ok = abs(x - value) <= tol
+    return ok.all("year") if "year" in ok.dims else ok
+
+
+def default_tolerance(t: Target) -> float:
+    """Half-width of an 'about' band in the target's unit: 0.5 points for percent, else 5% of the value."""
+    if t.tolerance is not None:
+        return float(t.tolerance)
+    return 0.5 if t.unit == "percent" else abs(t.value) * 0.05
+
+
+def evaluate_targets(ds: xr.Dataset, targets: list[Target]) -> pd.DataFrame:
+    """One row per target: the model's median and 10-90% range (in the target's unit) and the
+    probability of meeting it across replicates; rows the model cannot judge say why in `status`."""
+    ind = indicators()
+    y = yearly(ds)
+    years = set(int(v) for v in y["year"].values)
+    areas = set(str(a) for a in ds["area"].values)
+    rows = []
+    for t in targets:
+        row = {
+            "indicator": t.indicator, "label_zh": ind.at[t.indicator, "label_zh"] if t.indicator in ind.index else "",
+            "label_en": ind.at[t.indicator, "label_en"] if t.indicator in ind.index else "",
+            "area": t.area, "period": f"{t.start_year}" if t.start_year == t.end_year else f"{t.start_year}-{t.end_year}",
+            "basis": t.basis, "comparison": t.comparison, "target": t.value, "unit": t.unit,
+            "assumption": t.assumption, "median": np.nan, "p10": np.nan, "p90": np.nan,
+            "probability": np.nan, "status": "evaluated",
+        }
+        variable = ind.at[t.indicator, "model_variable"] if t.indicator in ind.index else ""
+        if not variable or variable not in y:
+            row["status"] = "not modelled"
+        elif t.area not in areas:
+            row["status"] = f"area {t.area} not in this run"
+        elif not set(range(t.start_year, t.end_year + 1)) <= years:
+            row["status"] = "outside the simulated period"
+        else:
+            factor = to_base(1.0, t.unit)
+            stat = _target_statistic(y[variable].sel(area=t.area), t) / factor
+            tol = default_tolerance(t)
+            meets = _meets(stat, t, t.value, tol)
+            summary = stat.mean("year") if "year" in stat.dims else stat
+            if "year" in stat.dims:  # each_year: summarise the worst year
+                summary = stat.min("year") if t.comparison == ">=" else stat.max("year")
+            q = summary.quantile([0.1, 0.5, 0.9], dim="replicate").values
+            row.update(p10=float(q[0]), median=float(q[1]), p90=float(q[2]), probability=float(meets.mean("replicate")))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def yearly_summary(ds: xr.Dataset, area: str | None = None, variables: tuple[str, ...] = HEADLINE) -> pd.DataFrame:
+    """Median and 10-90% range per year of headline variables for one area, in planners' units."""
+    y = yearly(ds)
+    area = area or str(ds["area"].values[0])
+    out = []
+    for v in variables:
+        if v not in y:
+            continue
+        unit, f = display_unit(v)
+        da = y[v].sel(area=area) * f
+        q = da.quantile([0.1, 0.5, 0.9], dim="replicate")
+        for yr in da["year"].values:
+            out.append({"variable": v, "unit": unit, "year": int(yr), "median": float(q.sel(quantile=0.5, year=yr)),
+                        "p10": float(q.sel(quantile=0.1, year=yr)), "p90": float(q.sel(quantile=0.9, year=yr))})
+    return pd.DataFrame(out)
+
+
+def period_totals(ds: xr.Dataset, area: str | None = None) -> pd.DataFrame:
+    """Per replicate, whole-period totals (flows), means (rates) and spending, for scenario comparison."""
+    y = yearly(ds)
+    area = area or str(ds["area"].values[0])
+    kinds = variable_kinds()
+    cols = {}
+    for v in y.data_vars:
+        da = y[v].sel(area=area)
+        cols[v] = (da.sum("year") if kinds[v] == "flow" else da.mean("year") if kinds[v] == "rate" else da.isel(year=-1)).values
+    return pd.DataFrame(cols)
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    table = unit_table()
+    return str(table.at[unit, "label_zh" if lang == "zh" else "label_en"]) if unit in table.index else unit

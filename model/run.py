@@ -1,0 +1,118 @@
+"""Running a scenario: an ensemble of replicates into one labelled Dataset, and writing it safely.
+
+Replicate seeds come from `numpy.random.SeedSequence(seed).spawn(replicates)`, so a replicate's
+result depends only on the scenario, the seed and its position: the same inputs give bit-identical
+Datasets, whether replicates run in this process or in worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from model import __version__
+from model.model import LabourMarketModel
+from model.parameters import ParameterSet, load_parameters
+from model.registry import lever_ids
+from model.scenario import Scenario, scenario_to_yaml
+
+
+def scenario_parameters(scenario: Scenario, use_calibrated: bool = True) -> ParameterSet:
+    """The region's parameters (calibrated where available) with the scenario's overrides on top."""
+    return load_parameters(scenario.region, use_calibrated=use_calibrated).with_overrides(scenario.parameters or {})
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    return [int(s.generate_state(1, np.uint64)[0] >> 1) for s in np.random.SeedSequence(seed).spawn(replicates)]
+
+
+def _run_one(args: tuple) -> xr.Dataset:
+    region, first, last, levers, params, scale, seed = args
+    model = LabourMarketModel(region, first, last, levers, params, scale=scale, seed=seed)
+    model.run()
+    return model.recorder.dataset()
+
+
+def run_scenario(
+    scenario: Scenario,
+    replicates: int | None = None,
+    seed: int | None = None,
+    scale: float | None = None,
+    workers: int = 1,
+    use_calibrated: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
+    """Run `scenario` (replicates, seed and scale default to the scenario's own) -> Dataset with a
+    `replicate` dimension, and the scenario, parameters, seed, scale and version as attributes."""
+    replicates = int(replicates if replicates is not None else scenario.replicates)
+    seed = int(seed if seed is not None else scenario.seed)
+    scale = float(scale if scale is not None else scenario.scale)
+    if replicates < 1:
+        raise ValueError(f"replicates: {replicates} is not allowed; give at least 1")
+    if scale <= 0:
+        raise ValueError(f"scale: {scale} is not allowed; give persons per agent > 0")
+    params = scenario_parameters(scenario, use_calibrated)
+    levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
+    seeds = replicate_seeds(seed, replicates)
+    jobs = [(scenario.region, scenario.period.first_year, scenario.period.last_year, levers, params.values,
+             scale, s) for s in seeds]
+    results: list[xr.Dataset] = []
+    if workers > 1 and replicates > 1:
+        # Fork explicitly: importing mesa sets the global start method to spawn.
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(min(workers, replicates)) as pool:
+            for i, ds in enumerate(pool.imap(_run_one, jobs)):
+                results.append(ds)
+                if progress:
+                    progress(i + 1, replicates)
+    else:
+        for i, job in enumerate(jobs):
+            results.append(_run_one(job))
+            if progress:
+                progress(i + 1, replicates)
+    ds = xr.concat(results, dim="replicate", join="exact")
+    ds = ds.assign_coords(replicate=np.arange(replicates))
+    ds["replicate_seed"] = ("replicate", np.array(seeds, dtype=np.uint64))
+    ds.attrs = {
+        "title": "jobsim projection",
+        "scenario_name": scenario.name,
+        "region": scenario.region,
+        "scenario": scenario_to_yaml(scenario),
+        "parameters": json.dumps(params.to_records(), ensure_ascii=False),
+        "parameter_files": json.dumps(list(params.files)),
+        "seed": seed,
+        "scale": scale,
+        "replicates": replicates,
+        "jobsim_version": __version__,
+        "units": "persons (flows per month, stocks at month end), yuan, rates as fractions",
+    }
+    return ds
+
+
+def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write NetCDF atomically: to a temporary file in the same folder, then rename over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind == "f"}
+        ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def read_dataset(path: str | Path) -> xr.Dataset:
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        return ds.load()

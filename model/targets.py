@@ -1,0 +1,259 @@
+"""Targets: the planners' numbers (from the source documents) as named, validated target sets.
+
+`Target` is one constraint on an indicator. `data/targets.csv` holds the named sets, one schema for
+every target: `target_set,area,indicator,start_year,end_year,basis,comparison,value,unit,tolerance,
+assumption,source,note`. `load_targets`, `target_set_names` and `target_set` read and validate it
+(and users' files in the same schema); a bad row is reported with file, line, field, value and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, get_args
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from model import registry
+from model.paths import data_dir
+from model.regions import (
+    DataFileError,
+    _file_key,
+    choices_text,
+    close_matches,
+    parse_number,
+    read_csv_records,
+    region_ids,
+    unknown_region_message,
+    where,
+)
+from model.units import unit_table
+
+Comparison = Literal[">=", "<=", "about"]
+# How a target is judged against yearly model output:
+#   total     - the indicator summed over start_year..end_year (flows: e.g. 200万 over 2021-2025)
+#   each_year - every year in start_year..end_year must meet it (e.g. Fuzhou's 3.5万 a year)
+#   year_mean - the yearly value (flows summed, rates averaged) averaged over the years
+#   end_level - the value in end_year (stocks at year end, rates averaged over that year)
+Basis = Literal["total", "each_year", "year_mean", "end_level"]
+
+
+class Target(BaseModel):
+    """One target: an indicator of an area, over a period of years, compared with a value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    indicator: str = Field(description="indicator id from data/registry/indicators.csv")
+    area: str = Field(description="region or city id the target applies to")
+    start_year: int
+    end_year: int
+    basis: Basis
+    comparison: Comparison
+    value: float = Field(description="in `unit`")
+    unit: str = Field(description="a unit from data/registry/units.csv, e.g. '10k persons', 'percent'")
+    tolerance: float | None = Field(
+        default=None, description="for 'about': the half-width of the band, in `unit` (default 0.5 for percent)"
+    )
+    assumption: bool = Field(default=False, description="true when the value is assumed, not from a document")
+    source: str = ""
+    note: str = ""
+
+
+# ---- named target sets (data/targets.csv) ---------------------------------------------------------
+
+TARGET_COLUMNS = (
+    "target_set", "area", "indicator", "start_year", "end_year", "basis", "comparison", "value", "unit",
+    "tolerance", "assumption", "source", "note",
+)
+TARGET_REQUIRED = TARGET_COLUMNS[:9]
+BASES: tuple[str, ...] = get_args(Basis)
+COMPARISONS: tuple[str, ...] = get_args(Comparison)
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+_SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+
+
+class TargetError(DataFileError):
+    """A malformed targets file or row, or an unknown target-set name."""
+
+
+def indicator_unit_problem(indicator: str, unit: str) -> str | None:
+    """Why `unit` cannot express `indicator` (unknown unit, wrong dimension), or None if it can.
+
+    The unit must have the dimension of the indicator's registry unit (any of 人/万人 for persons,
+    %/fraction for rates ...). One exception: an indicator counted in person-times may be given in
+    persons, because several sources count trainees as people (the registry's note on
+    entrepreneurship training); the model then treats each person as one person-time.
+    """
+    table = unit_table()
+    if unit not in table.index:
+        return f"unit {unit!r} is unknown; {choices_text(unit, list(table.index), 'units')} (data/registry/units.csv)"
+    ind_unit = str(registry.indicators().at[indicator, "unit"])
+    want = str(table.at[ind_unit, "dimension"])
+    got = str(table.at[unit, "dimension"])
+    if got == want or (want == "person-times" and got == "persons"):
+        return None
+    fits = [u for u in table.index if str(table.at[u, "dimension"]) == want]
+    return (
+        f"unit {unit!r} measures {got}, but {indicator} ({registry.label(indicator, 'zh')}) is measured in "
+        f"{ind_unit!r} ({want}); use one of: {', '.join(fits)}"
+    )
+
+
+def indicator_problem(indicator: str) -> str | None:
+    """Why `indicator` is not a registry id (with close matches), or None if it is."""
+    ids = registry.indicator_ids()
+    if indicator in ids:
+        return None
+    hits = close_matches(indicator, ids)
+    near = f"did you mean {' or '.join(repr(h) for h in hits)}? " if hits else ""
+    return f"indicator {indicator!r} is not in data/registry/indicators.csv; {near}the registry lists all {len(ids)} indicator ids"
+
+
+def targets_path() -> Path:
+    return data_dir() / "targets.csv"
+
+
+def load_targets(extra: list[Path] | None = None) -> pd.DataFrame:
+    """All target rows: the bundled data/targets.csv plus any `extra` files in the same schema.
+
+    A target set named in an extra file REPLACES the bundled set (or an earlier extra file's set) of
+    the same name as a whole; new names are added. Columns: the 13 of the schema (start_year,
+    end_year int; value float; tolerance float or NaN; assumption bool) plus source_file and line
+    (1-based, the header is line 1). Malformed rows raise TargetError naming file, line, field,
+    value and what is allowed.
+    """
+    frames = [_load_target_file(_file_key(targets_path()), _registry_key()).copy()]
+    for path in extra or []:
+        df = _load_target_file(_file_key(Path(path)), _registry_key()).copy()
+        replaced = set(df["target_set"])
+        frames = [f[~f["target_set"].isin(replaced)] for f in frames]
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*TARGET_COLUMNS, "source_file", "line"])
+    return out
+
+
+def target_set_names(extra: list[Path] | None = None) -> list[str]:
+    """The names of the target sets, in file order."""
+    return list(dict.fromkeys(load_targets(extra)["target_set"]))
+
+
+def target_set(name: str, extra: list[Path] | None = None) -> list[Target]:
+    """The targets of a named set; an unknown name raises TargetError listing the names."""
+    df = load_targets(extra)
+    rows = df[df["target_set"] == name]
+    if rows.empty:
+        names = list(dict.fromkeys(df["target_set"]))
+        raise TargetError(f"unknown target set {name!r}; {choices_text(str(name), names, 'target sets')} (data/targets.csv)")
+    return [_to_target(r) for r in rows.to_dict("records")]
+
+
+def _to_target(r: dict) -> Target:
+    tol = r["tolerance"]
+    return Target(
+        indicator=str(r["indicator"]),
+        area=str(r["area"]),
+        start_year=int(r["start_year"]),
+        end_year=int(r["end_year"]),
+        basis=r["basis"],
+        comparison=r["comparison"],
+        value=float(r["value"]),
+        unit=str(r["unit"]),
+        tolerance=None if tol is None or (isinstance(tol, float) and math.isnan(tol)) else float(tol),
+        assumption=bool(r["assumption"]),
+        source=str(r["source"]),
+        note=str(r["note"]),
+    )
+
+
+def _registry_key() -> tuple:
+    base = data_dir() / "registry"
+    return (_file_key(base / "indicators.csv"), _file_key(base / "units.csv"), _file_key(data_dir() / "regions.csv"))
+
+
+@lru_cache(maxsize=16)
+def _load_target_file(key: tuple[str, int, int], _registry: tuple) -> pd.DataFrame:
+    path = Path(key[0])
+    try:
+        records = read_csv_records(path, TARGET_REQUIRED, TARGET_COLUMNS[9:])
+    except DataFileError as exc:
+        raise TargetError(exc.problems) from None
+    areas = region_ids()
+    kinds = registry.indicators()["kind"]
+    problems: list[str] = []
+    rows: list[dict] = []
+    seen: dict[tuple, int] = {}
+    for line, rec in records:
+        at = where(path, line)
+        errs: list[str] = []
+
+        def bad(field: str, msg: str) -> None:
+            errs.append(f"{at}, field {field}: {msg}")
+
+        if not _SET_NAME.match(rec["target_set"]):
+            bad("target_set", f"{rec['target_set']!r} is not a set name (letters, digits, _ and -)")
+        if rec["area"] not in areas:
+            bad("area", f"{rec['area']!r}: {unknown_region_message(rec['area'])}")
+        ind_msg = indicator_problem(rec["indicator"])
+        if ind_msg:
+            bad("indicator", ind_msg)
+        years = {}
+        for f in ("start_year", "end_year"):
+            try:
+                y = int(rec[f])
+                if not 1949 <= y <= 2100:
+                    raise ValueError
+                years[f] = y
+            except ValueError:
+                bad(f, f"{rec[f]!r} is not a year (a whole number, 1949-2100)")
+        if len(years) == 2 and years["start_year"] > years["end_year"]:
+            bad("end_year", f"{years['end_year']} is before start_year {years['start_year']}; start_year must be <= end_year")
+        if rec["basis"] not in BASES:
+            bad("basis", f"{rec['basis']!r} is not allowed; allowed: {', '.join(BASES)}")
+        elif not ind_msg and rec["basis"] == "total" and str(kinds[rec["indicator"]]) != "flow":
+            bad("basis", f"'total' sums over years and needs a flow indicator; {rec['indicator']} is a {kinds[rec['indicator']]}: use end_level, year_mean or each_year")
+        if rec["comparison"] not in COMPARISONS:
+            bad("comparison", f"{rec['comparison']!r} is not allowed; allowed: {', '.join(COMPARISONS)}")
+        try:
+            value = parse_number(rec["value"])
+        except ValueError:
+            bad("value", f"{rec['value']!r} is not a number (write it in `unit`, e.g. 200 with unit '10k persons' for 200万)")
+            value = math.nan
+        if not ind_msg:
+            unit_msg = indicator_unit_problem(rec["indicator"], rec["unit"])
+            if unit_msg:
+                bad("unit", unit_msg)
+        tolerance = math.nan
+        if rec["tolerance"]:
+            try:
+                tolerance = parse_number(rec["tolerance"])
+                if tolerance < 0:
+                    bad("tolerance", f"{rec['tolerance']!r} must be >= 0 (the half-width of the band, in `unit`)")
+            except ValueError:
+                bad("tolerance", f"{rec['tolerance']!r} is not a number")
+            if rec["comparison"] != "about":
+                bad("tolerance", f"{rec['tolerance']!r} is given but comparison is {rec['comparison']!r}; a tolerance only applies to 'about'")
+        flag = rec["assumption"].lower()
+        if flag not in _TRUE | _FALSE:
+            bad("assumption", f"{rec['assumption']!r} is not true or false")
+        key = (rec["target_set"], rec["area"], rec["indicator"], rec["start_year"], rec["end_year"], rec["basis"], rec["comparison"])
+        if key in seen:
+            bad("target_set", f"the same target ({rec['area']} {rec['indicator']} {rec['start_year']}-{rec['end_year']} {rec['basis']} {rec['comparison']}) is already on line {seen[key]}")
+        else:
+            seen[key] = line
+        if errs:
+            problems.extend(errs)
+            continue
+        rows.append({
+            **{c: rec[c] for c in TARGET_COLUMNS},
+            "start_year": years["start_year"], "end_year": years["end_year"], "value": value,
+            "tolerance": tolerance, "assumption": flag in _TRUE, "source_file": str(path), "line": line,
+        })
+    if problems:
+        raise TargetError(problems)
+    df = pd.DataFrame(rows, columns=[*TARGET_COLUMNS, "source_file", "line"])
+    return df.astype({"start_year": int, "end_year": int, "value": float, "tolerance": float, "assumption": bool, "line": int})
