@@ -29,7 +29,7 @@ from model import registry
 from model.paths import data_dir
 from model.regions import (
     DataFileError,
-    _file_key,
+    file_key,
     check_region,
     choices_text,
     parse_number,
@@ -87,9 +87,9 @@ def load_history(extra_files: list[Path] | None = None) -> pd.DataFrame:
     `unit`), unit, source_url, quote, note, vintage (revised | early | unknown), source_file, line.
     Rows keep file order: surviving bundled rows first, then each user file's rows.
     """
-    frames = [_load_file(_file_key(history_path()), _context_key()).copy()]
+    frames = [_load_file(file_key(history_path()), _context_key()).copy()]
     for path in extra_files or []:
-        user = _load_file(_file_key(Path(path)), _context_key()).copy()
+        user = _load_file(file_key(Path(path)), _context_key()).copy()
         keys = set(map(tuple, user[list(KEY)].astype(str).to_numpy()))
         frames = [f[[k not in keys for k in map(tuple, f[list(KEY)].astype(str).to_numpy())]] for f in frames]
         frames.append(user)
@@ -125,7 +125,7 @@ def history_for(region: str, indicator: str | list[str] | None = None, history: 
 
 def _context_key() -> tuple:
     base = data_dir()
-    return tuple(_file_key(p) for p in (base / "regions.csv", base / "registry" / "indicators.csv", base / "registry" / "units.csv"))
+    return tuple(file_key(p) for p in (base / "regions.csv", base / "registry" / "indicators.csv", base / "registry" / "units.csv"))
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:

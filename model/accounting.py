@@ -51,14 +51,15 @@ class MonthlyRecorder:
         for name, field in _COUNTER_FIELDS.items():
             self.counters[name][t] = getattr(c, field)
         a = m.n_areas
-        unemployed_urban = (w.status == A.UNEMPLOYED) & w.urban
-        self.extras["registered_unemployed"][t] = np.bincount(w.area[unemployed_urban & w.registered], minlength=a)
-        self.extras["ui_recipients"][t] = np.bincount(w.area[(w.status == A.UNEMPLOYED) & (w.ui_left > 0)], minlength=a)
+        unemployed = np.flatnonzero(w.status == A.UNEMPLOYED)
+        u_area = w.area[unemployed]
+        self.extras["registered_unemployed"][t] = np.bincount(u_area[w.urban[unemployed] & w.registered[unemployed]], minlength=a)
+        self.extras["ui_recipients"][t] = np.bincount(u_area[w.ui_left[unemployed] > 0], minlength=a)
         self.extras["ui_insured"][t] = np.bincount(w.area[(w.status == A.EMPLOYED_FIRM) & w.insured], minlength=a)
         f = m.firms
         self.extras["vacancies"][t] = np.bincount(f.area, weights=m.vacancies, minlength=a)
-        self.extras["firm_jobs"][t] = np.bincount(w.area[w.status == A.EMPLOYED_FIRM], minlength=a)
-        self.extras["trainees_in_training"][t] = np.bincount(w.area[w.status == A.IN_TRAINING], minlength=a)
+        self.extras["firm_jobs"][t] = self.stocks[t][:, :, A.EMPLOYED_FIRM].sum(axis=1)
+        self.extras["trainees_in_training"][t] = self.stocks[t][:, :, A.IN_TRAINING].sum(axis=1)
         for k, v in m._tallies.items():
             self.tallies[k][t] = v
         self.t += 1

@@ -116,6 +116,14 @@ class LabourMarketModel(mesa.Model):
             arr.fill(0.0)
         self.laid_off_this_month = np.empty(0, np.int64)
 
+    def sample(self, idx: np.ndarray, prob: float) -> np.ndarray:
+        """Each of `idx` independently with probability `prob`: a binomial count, then that many
+        distinct members at random (much cheaper than one uniform per agent for rare events)."""
+        k = self.rng.binomial(len(idx), prob) if len(idx) else 0
+        if k == 0:
+            return np.empty(0, np.int64)
+        return np.sort(self.rng.choice(idx, size=k, replace=False))
+
     # --- tallies (programmes and processes add their counts here) -----------------------------
     def tally(self, name: str, idx: np.ndarray | None = None, per_person: float | np.ndarray = 1.0,
               area: np.ndarray | None = None, weights: np.ndarray | None = None) -> None:
@@ -144,7 +152,7 @@ class LabourMarketModel(mesa.Model):
     def age_and_exit(self) -> None:
         w, now = self.workers, self.month
         alive = np.flatnonzero(w.status >= 0)
-        dies = alive[self.rng.random(len(alive)) < self.p["mortality_rate_per_year"] / 12.0]
+        dies = self.sample(alive, self.p["mortality_rate_per_year"] / 12.0)
         self._close_owned_firms(dies)
         w.transition(dies, A.DIED, now)
         # Programme participants finish their spell first; everyone else retires on time.
@@ -242,15 +250,17 @@ class LabourMarketModel(mesa.Model):
         # Quits and ordinary layoffs at the separation rate; firms above demand lay off a quarter of the excess.
         excess = np.maximum(employment - np.ceil(f.demand), 0.0)
         excess_rate = np.where(employment > 0, 0.25 * excess / np.maximum(employment, 1.0), 0.0)
-        prob = p["separation_rate_monthly"] + excess_rate[firm]
-        leave = rng.random(len(emp)) < prob
-        leavers = emp[leave]
-        layoff = rng.random(len(leavers)) < np.where(excess_rate[firm[leave]] > 0, 0.8, p["layoff_share"])
-        w.transition(leavers, A.UNEMPLOYED, now)
-        self.laid_off_this_month = np.concatenate([self.laid_off_this_month, leavers[layoff]])
+        ordinary = self.sample(emp, p["separation_rate_monthly"])
+        over = excess_rate[firm] > 0
+        in_excess = emp[over]
+        extra = in_excess[rng.random(len(in_excess)) < excess_rate[firm[over]]]
+        extra = np.setdiff1d(extra, ordinary, assume_unique=True)
+        laid_off = np.concatenate([ordinary[rng.random(len(ordinary)) < p["layoff_share"]], extra])
+        w.transition(np.concatenate([ordinary, extra]), A.UNEMPLOYED, now)
+        self.laid_off_this_month = np.concatenate([self.laid_off_this_month, laid_off])
         # Self-employed without a loan-backed firm close their business at the same rate.
         own = np.flatnonzero((w.status == A.SELF_EMPLOYED) & (w.firm < 0))
-        closing = own[rng.random(len(own)) < p["separation_rate_monthly"]]
+        closing = self.sample(own, p["separation_rate_monthly"])
         w.transition(closing, A.UNEMPLOYED, now)
         # New vacancies: demand not yet filled.
         employment = np.bincount(w.firm[w.status == A.EMPLOYED_FIRM], minlength=len(f)).astype(float)

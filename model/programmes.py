@@ -262,20 +262,21 @@ class PublicWelfarePosts(Programme):
     def step(self) -> None:
         m, w, p = self.model, self.model.workers, self.model.p
         self.new_year_check()
-        in_post = (w.status == A.SUBSIDISED_POST) & (w.post_kind == A.POST_PUBLIC_WELFARE)
-        ending = np.flatnonzero(in_post & ((w.until <= m.month) | (w.retire_month <= m.month)))
-        self._leave(ending)
+        holders = np.flatnonzero((w.status == A.SUBSIDISED_POST) & (w.post_kind == A.POST_PUBLIC_WELFARE))
+        ending = (w.until[holders] <= m.month) | (w.retire_month[holders] <= m.month)
+        self._leave(holders[ending])
+        holders = holders[~ending]
 
-        cost = p["public_welfare_cost_multiple_of_min_wage"] * m.min_wage[w.area] * m.scale  # per agent-month
+        multiple = p["public_welfare_cost_multiple_of_min_wage"] * m.scale
+        cost_of = lambda idx: multiple * m.min_wage[w.area[idx]]  # noqa: E731 - yuan per agent-month
         months_left = 12 - m.month_of_year
         allowance = max(0.0, (self.yearly() - self.used_this_year) / months_left)
-        holders = np.flatnonzero((w.status == A.SUBSIDISED_POST) & (w.post_kind == A.POST_PUBLIC_WELFARE))
         # Keep the longest-serving holders within this month's allowance; the rest lose their post.
         holders = holders[np.argsort(w.since[holders], kind="stable")]
-        within = np.cumsum(cost[holders]) <= allowance + 1e-6
+        within = np.cumsum(cost_of(holders)) <= allowance + 1e-6
         self._leave(holders[~within], to_job_share=0.0)
         holders = holders[within]
-        spent = float(cost[holders].sum())
+        spent = float(cost_of(holders).sum())
 
         # Fill free places, hard-to-employ first, then older registered unemployed.
         free = allowance - spent
@@ -286,18 +287,18 @@ class PublicWelfarePosts(Programme):
             first = np.flatnonzero(unemployed & w.hard)
             second = np.flatnonzero(unemployed & ~w.hard & w.registered & older)
             order = np.concatenate([m.rng.permutation(first), m.rng.permutation(second)])
-            fits = np.cumsum(cost[order]) <= free + 1e-6
+            fits = np.cumsum(cost_of(order)) <= free + 1e-6
             new = order[fits]
             hard_before = w.hard[new].copy()
             w.transition(new, A.SUBSIDISED_POST, m.month)
             w.hard[new] = hard_before  # post holders stay certified (they were placed as hard-to-employ)
             w.post_kind[new] = A.POST_PUBLIC_WELFARE
             w.until[new] = np.minimum(m.month + int(round(p["public_welfare_max_months"])), w.retire_month[new])
-            spent += float(cost[new].sum())
+            spent += float(cost_of(new).sum())
             m.tally("posts_filled", new)
             holders = np.concatenate([holders, new])
         self.used_this_year += spent
-        m.tally("spending_public_welfare_posts_yuan", holders, weights=cost[holders] / m.scale)
+        m.tally("spending_public_welfare_posts_yuan", holders, weights=cost_of(holders) / m.scale)
 
     def _leave(self, idx: np.ndarray, to_job_share: float | None = None) -> None:
         m, w, p = self.model, self.model.workers, self.model.p

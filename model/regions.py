@@ -192,7 +192,8 @@ def parse_number(text: str) -> float:
     return v
 
 
-def _file_key(path: Path) -> tuple[str, int, int]:
+def file_key(path: Path) -> tuple[str, int, int]:
+    """(path, modification time, size): a cache key that changes when the file does."""
     try:
         st = path.stat()
         return (str(path), st.st_mtime_ns, st.st_size)
@@ -213,7 +214,7 @@ def load_regions() -> pd.DataFrame:
     Rows keep the file's order (a province's cities in the order planners list them). Raises
     RegionError naming file and line for a malformed file.
     """
-    return _load_regions(_file_key(regions_path())).copy()
+    return _load_regions(file_key(regions_path())).copy()
 
 
 @lru_cache(maxsize=8)
@@ -302,7 +303,7 @@ def population_table() -> pd.DataFrame:
     year (int), source_url, quote, note, file, line. Malformed rows raise RegionError naming the file,
     line, field and value.
     """
-    key = (_file_key(population_path()), _file_key(assumptions_path()), _file_key(regions_path()))
+    key = (file_key(population_path()), file_key(assumptions_path()), file_key(regions_path()))
     return _population_table(key).copy()
 
 

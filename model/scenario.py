@@ -474,51 +474,77 @@ def _normalise(data: Any) -> tuple[dict[str, Any], _Issues]:
 # ---- levers --------------------------------------------------------------------------------------
 
 
+class _UnitInfo:
+    """units.csv as plain dicts (validation looks units up thousands of times; pandas lookups are slow)."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table
+        self.dimension = {str(u): str(d) for u, d in table["dimension"].items()}
+        self.label_zh = {str(u): str(z) if isinstance(z, str) else "" for u, z in table["label_zh"].items()}
+        self.names = {u: u for u in self.dimension}  # accepted spellings -> unit name
+        for u, zh in self.label_zh.items():
+            if zh and zh not in self.names:
+                self.names[zh] = u
+        self.suffixes = sorted((zh for zh in self.label_zh.values() if zh), key=len, reverse=True)
+
+    def of_dimension(self, dimension: str) -> list[str]:
+        return [f"{u} ({self.label_zh[u]})" for u, d in self.dimension.items() if d == dimension]
+
+
+_UNIT_INFO: _UnitInfo | None = None
+
+
+def _units() -> _UnitInfo:
+    global _UNIT_INFO
+    table = units.unit_table()
+    if _UNIT_INFO is None or _UNIT_INFO.table is not table:
+        _UNIT_INFO = _UnitInfo(table)
+    return _UNIT_INFO
+
+
 def _unit_names() -> dict[str, str]:
     """Accepted spellings of units -> unit name: the names of units.csv and their Chinese labels."""
-    table = units.unit_table()
-    names = {str(u): str(u) for u in table.index}
-    for u, zh in table["label_zh"].items():
-        if isinstance(zh, str) and zh and zh not in names:
-            names[zh] = str(u)
-    return names
+    return _units().names
 
 
 def _dimension(unit: str) -> str:
-    return str(units.unit_table().at[unit, "dimension"])
+    return _units().dimension[unit]
 
 
 def _units_of_dimension(dimension: str) -> list[str]:
-    table = units.unit_table()
-    return [f"{u} ({table.at[u, 'label_zh']})" for u in table.index if table.at[u, "dimension"] == dimension]
-
-
-_LABEL_SUFFIXES: list[tuple[str, str]] | None = None
+    return _units().of_dimension(dimension)
 
 
 def _split_unit_suffix(text: str) -> tuple[str, str] | None:
     """'120亿元' -> ('120', '亿元'); '65万人次' -> ('65', '万人次'); None without a unit label (units.csv label_zh)."""
-    global _LABEL_SUFFIXES
-    if _LABEL_SUFFIXES is None:
-        table = units.unit_table()
-        pairs = [(str(zh), str(zh)) for zh in table["label_zh"] if isinstance(zh, str) and zh]
-        _LABEL_SUFFIXES = sorted(pairs, key=lambda p: -len(p[0]))
     s = text.strip()
-    for label, unit in _LABEL_SUFFIXES:
+    for label in _units().suffixes:
         if s.endswith(label) and len(s) > len(label):
-            return s[: -len(label)].strip(), unit
+            return s[: -len(label)].strip(), label
     return None
 
 
-def _lever_bound(row: pd.Series, column: str) -> float | None:
-    text = str(row[column]).strip()
-    return float(text) if text else None
+_LEVER_INFO: tuple[pd.DataFrame, dict[str, tuple[str, float | None, float | None]]] | None = None
+
+
+def _lever_info(lever: str) -> tuple[str, float | None, float | None]:
+    """(unit, min, max) of a lever from levers.csv, min/max None when blank."""
+    global _LEVER_INFO
+    table = registry.levers()
+    if _LEVER_INFO is None or _LEVER_INFO[0] is not table:
+
+        def bound(text: object) -> float | None:
+            t = str(text).strip()
+            return float(t) if t else None
+
+        info = {str(i): (str(r["unit"]), bound(r["min"]), bound(r["max"])) for i, r in table.iterrows()}
+        _LEVER_INFO = (table, info)
+    return _LEVER_INFO[1][lever]
 
 
 def _lever_amount(raw: Any, lever: str, path: str, issues: _Issues) -> float | None:
     """One lever value (number, '65万', '120亿元', or {value, unit}) -> base units, or None after an issue."""
-    row = registry.levers().loc[lever]
-    lever_unit = str(row["unit"])
+    lever_unit, lo, hi = _lever_info(lever)
     lever_dim = _dimension(lever_unit)
     allowed_units = ", ".join(_units_of_dimension(lever_dim))
 
@@ -592,7 +618,6 @@ def _lever_amount(raw: Any, lever: str, path: str, issues: _Issues) -> float | N
         issues.add(path, f"{raw!r} is not a finite number")
         return None
     in_lever_unit = _snap(in_lever_unit)
-    lo, hi = _lever_bound(row, "min"), _lever_bound(row, "max")
     if lo == 0 and in_lever_unit < 0:
         issues.add(path, f"lever {lever} must not be negative (got {raw!r})")
         return None

@@ -22,7 +22,7 @@ from model import registry
 from model.paths import data_dir
 from model.regions import (
     DataFileError,
-    _file_key,
+    file_key,
     choices_text,
     close_matches,
     parse_number,
@@ -127,9 +127,9 @@ def load_targets(extra: list[Path] | None = None) -> pd.DataFrame:
     (1-based, the header is line 1). Malformed rows raise TargetError naming file, line, field,
     value and what is allowed.
     """
-    frames = [_load_target_file(_file_key(targets_path()), _registry_key()).copy()]
+    frames = [_load_target_file(file_key(targets_path()), _registry_key()).copy()]
     for path in extra or []:
-        df = _load_target_file(_file_key(Path(path)), _registry_key()).copy()
+        df = _load_target_file(file_key(Path(path)), _registry_key()).copy()
         replaced = set(df["target_set"])
         frames = [f[~f["target_set"].isin(replaced)] for f in frames]
         frames.append(df)
@@ -172,7 +172,7 @@ def _to_target(r: dict) -> Target:
 
 def _registry_key() -> tuple:
     base = data_dir() / "registry"
-    return (_file_key(base / "indicators.csv"), _file_key(base / "units.csv"), _file_key(data_dir() / "regions.csv"))
+    return (file_key(base / "indicators.csv"), file_key(base / "units.csv"), file_key(data_dir() / "regions.csv"))
 
 
 @lru_cache(maxsize=16)

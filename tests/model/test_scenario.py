@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -447,11 +448,17 @@ def _inline_target(draw, region: str, years: list[int]):
     return t
 
 
+@functools.lru_cache(maxsize=None)
+def _all_target_sets() -> dict[str, list]:
+    return {name: target_set(name) for name in target_set_names()}
+
+
 def _fitting_sets(region: str, years: list[int]) -> list[str]:
+    """Target sets the validator accepts for this region and period (a target for the area overlapping it)."""
     areas = {region, *cities_of(region)}
     return [
-        name for name in target_set_names()
-        if any(t.area in areas and t.start_year <= years[-1] and t.end_year >= years[0] for t in target_set(name))
+        name for name, targets in _all_target_sets().items()
+        if any(t.area in areas and t.start_year <= years[-1] and t.end_year >= years[0] for t in targets)
     ]
 
 
