@@ -9,11 +9,14 @@ every region and indicator in the history. The method is described in docs/forec
 
 from __future__ import annotations
 
+import ctypes
 import math
 import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from functools import lru_cache
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -714,6 +717,47 @@ class Forecast:
         return self.table.copy()
 
 
+@lru_cache(maxsize=1)
+def _openblas_thread_controls() -> tuple[tuple[Callable[[], int], Callable[[int], None]], ...]:
+    """(get, set) thread-count functions of the OpenBLAS libraries loaded in this process (Linux; else none)."""
+    names = [
+        ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+        ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+        ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+        ("openblas_get_num_threads", "openblas_set_num_threads"),
+    ]
+    controls = []
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({ln.split()[-1] for ln in maps if "openblas" in ln.lower() and ".so" in ln})
+        for path in paths:
+            lib = ctypes.CDLL(path)
+            for get_name, set_name in names:
+                if hasattr(lib, get_name) and hasattr(lib, set_name):
+                    get, set_ = getattr(lib, get_name), getattr(lib, set_name)
+                    get.restype, set_.argtypes = ctypes.c_int, [ctypes.c_int]
+                    controls.append((get, set_))
+                    break
+    except OSError:
+        return ()
+    return tuple(controls)
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Run BLAS on one thread: the many tiny state-space fits are several times faster that way, and
+    on a busy machine a multi-threaded OpenBLAS makes them ten times slower."""
+    controls = _openblas_thread_controls()
+    saved = [get() for get, _ in controls]
+    for _, set_ in controls:
+        set_(1)
+    try:
+        yield
+    finally:
+        for (_, set_), n in zip(controls, saved):
+            set_(n)
+
+
 def _fit_quietly(
     cand: _Candidate, y: np.ndarray, steps: int, want_sd: bool, start: np.ndarray | None = None
 ) -> tuple[_Path | None, list[str], str]:
@@ -925,6 +969,27 @@ def forecast_series(
             raise ForecastError(f"{label}: none of the candidates {asked} can be fitted to {n} points")
 
     steps, periods, offset = _steps_and_periods(s.index, horizon, origin)
+    with _one_blas_thread():
+        return _forecast_steps(s, y, names, notes, horizon, origin, steps, periods, offset, nonnegative, label, unit)
+
+
+def _forecast_steps(
+    s: pd.Series,
+    y: np.ndarray,
+    names: list[str],
+    notes: list[str],
+    horizon: int,
+    origin: int | None,
+    steps: int,
+    periods: list[pd.Period],
+    offset: int,
+    nonnegative: bool | None,
+    label: str,
+    unit: str,
+) -> Forecast:
+    """Back-test the candidates, refit the best on the whole series, and build the forecast table."""
+    n = int(np.sum(~np.isnan(y)))
+    monthly = s.index.freqstr.startswith("M")
     h_cv = CV_HORIZON_MONTHS if monthly else min(horizon, CV_MAX_HORIZON_YEARS)
     cv, raw, cv_notes = _cross_validate(y, names, h_cv)
     notes.extend(cv_notes)

@@ -47,6 +47,7 @@ class MonthlyRecorder:
         m.sync_vacancies()
         self.stocks[t] = m.status_stocks()
         c = w.counters
+        c.flush()
         self.flows[t] = c.flows
         for name, field in _COUNTER_FIELDS.items():
             self.counters[name][t] = getattr(c, field)
@@ -115,3 +116,31 @@ class MonthlyRecorder:
             },
         )
         return ds
+
+    def region_yearly(self, variable: str) -> np.ndarray:
+        """Yearly values of one headline variable for the whole region, straight from the arrays
+        (no Dataset): flows summed, rates averaged over months. Used where speed matters (calibration)."""
+        m, n = self.model, self.t
+        s = float(m.scale)
+        years = n // 12
+        emp = list(A.EMPLOYED_STATUSES)
+
+        def monthly_region(arr):
+            return arr[: years * 12].sum(axis=1).reshape(years, 12)
+
+        if variable in self.counters:
+            return monthly_region(self.counters[variable].astype(float)).sum(axis=1) * s
+        if variable == "new_urban_jobs":
+            return self.region_yearly("urban_job_entries") - self.region_yearly("natural_attrition")
+        if variable in self.tallies:
+            return monthly_region(self.tallies[variable]).sum(axis=1)
+        stocks = self.stocks[: years * 12].sum(axis=1)  # (months, urban, status)
+        urban_emp = stocks[:, 1, emp].sum(axis=1).astype(float)
+        if variable == "surveyed_unemployment_rate":
+            u = stocks[:, 1, A.UNEMPLOYED].astype(float)
+            return (u / (urban_emp + u)).reshape(years, 12).mean(axis=1)
+        if variable == "registered_unemployment_rate":
+            r = self.extras["registered_unemployed"][: years * 12].sum(axis=1)
+            return (r / (urban_emp + r)).reshape(years, 12).mean(axis=1)
+        raise KeyError(f"region_yearly does not compute {variable!r}")
+

@@ -77,8 +77,20 @@ class MonthCounters:
         self.reemployment = z()
         self.hard_to_employ_placed = z()
         self.rural_transferred = z()
+        self._pending: list[np.ndarray] = []
+
+    def add_flows(self, keys: np.ndarray) -> None:
+        """Queue flow-matrix keys; they are counted once per month by `flush` (one bincount, not one per move)."""
+        self._pending.append(keys)
+
+    def flush(self) -> None:
+        if self._pending:
+            keys = np.concatenate(self._pending)
+            self.flows += np.bincount(keys, minlength=self.flows.size).reshape(self.flows.shape)
+            self._pending = []
 
     def reset(self) -> None:
+        self._pending = []
         for arr in (self.flows, self.urban_job_entries, self.natural_attrition, self.reemployment,
                     self.hard_to_employ_placed, self.rural_transferred):
             arr.fill(0)
@@ -129,8 +141,7 @@ class WorkerPopulation:
         idx = np.arange(start, len(self))
         c = self.counters
         to = self.status[idx].astype(np.int64)
-        key = (self.area[idx].astype(np.int64) * N_SOURCES + ENTRY) * N_DESTINATIONS + to
-        c.flows += np.bincount(key, minlength=c.flows.size).reshape(c.flows.shape)
+        c.add_flows((self.area[idx].astype(np.int64) * N_SOURCES + ENTRY) * N_DESTINATIONS + to)
         entering_job = _IS_EMPLOYED[to] & self.urban[idx]
         c.urban_job_entries += np.bincount(self.area[idx][entering_job], minlength=c.n_areas)
         self.since[idx] = month
@@ -163,8 +174,7 @@ class WorkerPopulation:
             raise RuntimeError("transition of a worker who has already left the population")
         dst = np.broadcast_to(np.asarray(destination, dtype=np.int64), src.shape)
         area = self.area[idx].astype(np.int64)
-        key = (area * N_SOURCES + src) * N_DESTINATIONS + dst
-        c.flows += np.bincount(key, minlength=c.flows.size).reshape(c.flows.shape)
+        c.add_flows((area * N_SOURCES + src) * N_DESTINATIONS + dst)
         was_emp = _IS_EMPLOYED[src]
         is_emp = _IS_EMPLOYED[dst]
         entering = is_emp & ~was_emp

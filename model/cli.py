@@ -34,6 +34,11 @@ from calibration.cli import forecast  # noqa: E402
 
 app.command("forecast")(forecast)
 
+from calibration.cli_calibrate import backtest, calibrate  # noqa: E402
+
+app.command("calibrate")(calibrate)
+app.command("backtest")(backtest)
+
 from model.cli_run import run, run_bundled  # noqa: E402
 
 app.command("run")(run)

@@ -38,6 +38,7 @@ def validate(
     files: list[Path] = typer.Argument(
         ...,
         help="Scenario files (YAML) to check; a folder stands for every *.yaml file in it.",
+        metavar="FILE...",
         show_default=False,
     ),
 ) -> None:

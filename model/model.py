@@ -55,7 +55,8 @@ class LabourMarketModel(mesa.Model):
         self.n_areas = len(self.facts)
         self.area_ids = [f.id for f in self.facts]
         self.min_wage = np.array([f.minimum_wage_monthly_yuan for f in self.facts])
-        self.registration_share = np.array([f.registration_share for f in self.facts])
+        self.registration_share = np.minimum(
+            1.0, np.array([f.registration_share for f in self.facts]) * self.p["registration_propensity_multiplier"])
         self.outside_share = np.array([f.outside_province_share_of_transfers for f in self.facts])
         self.displaced_demand = np.zeros(self.n_areas)
         self.demand_index = np.ones((self.n_areas, 2))  # incumbent demand path by area and sector
@@ -153,12 +154,13 @@ class LabourMarketModel(mesa.Model):
         w, now = self.workers, self.month
         alive = np.flatnonzero(w.status >= 0)
         dies = self.sample(alive, self.p["mortality_rate_per_year"] / 12.0)
-        self._close_owned_firms(dies)
-        w.transition(dies, A.DIED, now)
         # Programme participants finish their spell first; everyone else retires on time.
-        retiring = np.flatnonzero((w.status >= 0) & (w.retire_month <= now) & (w.status != A.SUBSIDISED_POST)
-                                  & (w.status != A.IN_TRAINING) & (w.status != A.INTERNSHIP))
-        self._close_owned_firms(retiring)
+        st = w.status
+        retiring = np.flatnonzero((w.retire_month <= now) & (st >= 0) & (st != A.SUBSIDISED_POST)
+                                  & (st != A.IN_TRAINING) & (st != A.INTERNSHIP))
+        retiring = np.setdiff1d(retiring, dies, assume_unique=True)
+        self._close_owned_firms(np.concatenate([dies, retiring]))
+        w.transition(dies, A.DIED, now)
         w.transition(retiring, A.RETIRED, now)
 
     def enter_labour_market(self) -> None:
@@ -224,10 +226,9 @@ class LabourMarketModel(mesa.Model):
         f.demand[firms] = 0.0
         np.subtract.at(self.displaced_demand, f.area[firms].astype(np.int64), f.displacement[firms])
         f.displacement[firms] = 0.0
-        closing = np.zeros(len(f), bool)
+        closing = np.zeros(len(f) + 1, bool)  # index -1 (no firm) maps to the spare last slot
         closing[firms] = True
-        staff = np.flatnonzero((w.status == A.EMPLOYED_FIRM) & (w.firm >= 0))
-        staff = staff[closing[w.firm[staff]]]
+        staff = np.flatnonzero(closing[w.firm] & (w.status == A.EMPLOYED_FIRM))
         owners = f.owner[firms]
         owners = owners[owners >= 0]
         owners = owners[w.status[owners] == A.SELF_EMPLOYED]
@@ -313,7 +314,8 @@ class LabourMarketModel(mesa.Model):
             return
         w.transition(idx, A.EMPLOYED_FIRM, self.month)
         w.firm[idx] = firm
-        w.area[idx] = f.area[firm]  # a worker hired in another city moves there
+        # A worker hired by a firm in another city stays counted where they live (as the labour-force
+        # survey counts residents), so city stocks and flows stay consistent.
         w.search_mult[idx] = 1.0
         f_urban_cov = self._coverage()
         w.insured[idx] = self.rng.random(len(idx)) < f_urban_cov[w.area[idx]]

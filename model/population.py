@@ -182,7 +182,7 @@ def build_population(region: str, scale: float, p: dict[str, float], start_month
                 # Elapsed durations of a stock of unemployed are geometric with the mean duration.
                 elapsed = rng.geometric(1.0 / p["initial_mean_unemployment_months"], n) - 1
                 c["since"] = (start_month - elapsed).astype(np.int32)
-                c["registered"] = rng.random(n) < f.registration_share
+                c["registered"] = rng.random(n) < min(1.0, f.registration_share * p["registration_propensity_multiplier"])
             elif status in (A.EMPLOYED_FIRM, A.SELF_EMPLOYED, A.FARM, A.INACTIVE):
                 c["since"] = (start_month - rng.integers(0, 120, n)).astype(np.int32)
             if status == A.SUBSIDISED_POST:

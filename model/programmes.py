@@ -171,7 +171,8 @@ class LoanProgramme(Programme):
 
         # Individual loans (at least the rule's share of issuance): one agent-loan stands for `scale`
         # loans of the drawn size. Each starts a business owned by its borrower.
-        ind_room = due * p["loan_individual_share"] - self.individual_used
+        share = p["loan_individual_share"]
+        ind_room = min(due * share - self.individual_used, self.yearly() - self.used_this_year)
         sizes = self._draw_sizes(ind_room, p["loan_mean_individual_yuan"], p["loan_cap_individual_yuan"], last_month)
         candidates = np.flatnonzero((w.status == A.UNEMPLOYED) | ((w.status == A.INACTIVE) & (w.entre_until >= m.month)))
         weights = np.where(w.entre_until[candidates] >= m.month, 5.0, 1.0)
@@ -188,7 +189,12 @@ class LoanProgramme(Programme):
             self.individual_used += float(sizes.sum())
 
         # Business loans (partnerships, small firms): new loan-backed firms in areas drawn by employment.
-        biz_room = due * (1.0 - p["loan_individual_share"]) - self.business_used
+        # Business loans never push individual loans below the rule's 60% of issuance, and the
+        # year's total never exceeds the lever (even if the lever was lowered during the year).
+        rule = max(share, 0.6)
+        biz_room = min(due * (1.0 - share) - self.business_used,
+                       self.individual_used * (1.0 - rule) / rule - self.business_used,
+                       self.yearly() - self.used_this_year)
         b_sizes = self._draw_sizes(biz_room, p["loan_mean_business_yuan"], p["loan_cap_business_yuan"], last_month)
         if len(b_sizes):
             weights_area = np.maximum(m.area_employment(), 1e-9)

@@ -69,7 +69,9 @@ from pydantic import (
 )
 
 from model import registry, units
-from model.targets import Target
+from model.parameters import load_parameters
+from model.regions import cities_of, region_ids
+from model.targets import Target, indicator_unit_problem, target_set, target_set_names
 
 FIRST_ALLOWED_YEAR = 2000
 LAST_ALLOWED_YEAR = 2100
@@ -329,9 +331,7 @@ class Scenario(BaseModel):
     def target_list(self) -> list[Target]:
         """The targets: the named set's (model.targets.target_set) or the inline ones."""
         if isinstance(self.targets, str):
-            from model.targets import target_set
-
-            return list(target_set(self.targets))
+                    return list(target_set(self.targets))
         return list(self.targets)
 
     def describe_targets(self) -> str:
@@ -446,8 +446,6 @@ def _normalise(data: Any) -> tuple[dict[str, Any], _Issues]:
 
     region: str | None = out.get("region")
     if region is not None:
-        from model.regions import region_ids
-
         known = list(region_ids())
         if region not in known:
             issues.add("region", f"unknown region {region!r}; {_choices(region, known, 'regions', 'data/regions.csv')}")
@@ -758,8 +756,6 @@ def _check_parameters(raw: Any, region: str | None, region_given: bool, issues: 
             return None  # the region is unknown (already reported): nothing to check the names against
         issues.add("parameters", "parameter overrides need a valid region to check them against")
         return None
-    from model.parameters import load_parameters
-
     try:
         known = load_parameters(region)
     except (ValueError, KeyError, OSError) as err:
@@ -802,16 +798,12 @@ def _check_parameters(raw: Any, region: str | None, region_given: bool, issues: 
 
 
 def _allowed_areas(region: str) -> list[str]:
-    from model.regions import cities_of
-
     return [region, *[c for c in cities_of(region) if c != region]]
 
 
 def _check_targets(raw: Any, region: str | None, period: Period | None, issues: _Issues) -> str | tuple | None:
-    from model import targets as targets_module
-
     if isinstance(raw, str):
-        names = list(targets_module.target_set_names())
+        names = list(target_set_names())
         if raw not in names:
             issues.add("targets", f"unknown target set {raw!r}; {_choices(raw, names, 'target sets', 'data/targets.csv')}")
             return None
@@ -870,8 +862,6 @@ def _check_target_set_fits(name: str, region: str, period: Period, issues: _Issu
     """A named set must hold at least one target for the region (or one of its cities) whose years overlap
     the period: a set for another region or another plan period is a mistake. Targets that do not lie
     within the period are not judged (e.g. the five-year targets of a plan in a three-year run)."""
-    from model.targets import target_set
-
     targets = target_set(name)
     areas = _allowed_areas(region)
     if any(
@@ -889,8 +879,6 @@ def _check_target_set_fits(name: str, region: str, period: Period, issues: _Issu
 
 def _check_target_unit(target: Target, path: str, issues: _Issues) -> None:
     """The unit must measure what the indicator measures (model.targets.indicator_unit_problem)."""
-    from model.targets import indicator_unit_problem
-
     problem = indicator_unit_problem(target.indicator, target.unit)
     if problem:
         issues.add(_join(path, "unit"), problem)
@@ -998,6 +986,10 @@ def _represent_flow_map(dumper: yaml.SafeDumper, data: _FlowMap):
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str):
+    # Characters YAML reads as line breaks or byte-order marks (NEL, LS, PS, BOM, CR) or that are not
+    # printable would not survive plain or block style: write them escaped in double quotes.
+    if any(ch in "\x85\u2028\u2029\ufeff\r" or not (ch.isprintable() or ch == "\n") for ch in data):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
     if "\n" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)

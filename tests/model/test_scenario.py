@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from model import registry
-from model.paths import scenarios_dir
+from model.paths import PROJECT_ROOT, scenarios_dir
 from model.regions import cities_of, region_ids
 from model.parameters import load_parameters
 from model.scenario import (
@@ -146,6 +147,14 @@ def test_city_and_other_province_scenarios():
     future = load_scenario(scenarios_dir() / "jiangxi_2026_2030.yaml")
     assert future.years == list(range(2026, 2031))
     assert all(t.assumption for t in future.target_list())
+
+
+def test_the_example_in_the_docs_validates():
+    doc = (PROJECT_ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    example = re.search(r"## An example\n\n```yaml\n(.*?)```", doc, re.S).group(1)
+    s = scenario_from_yaml(example, "docs/scenarios.md")
+    assert s.lever_values("grassroots_posts") == {2021: 2000.0, 2022: 2000.0, 2023: 2000.0, 2024: 2500.0, 2025: 2500.0}
+    assert s.lever_values("public_welfare_post_budget_yuan")[2021] == 660_000_000
 
 
 # ---- the corpus of invalid files ---------------------------------------------------------------------
@@ -514,6 +523,65 @@ def test_round_trip_scenario_yaml_scenario_is_identical(doc):
     # every lever covers every year of the period
     for lever in LEVERS:
         assert list(s.lever_values(lever)) == s.years
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["NEL\x85inside", "line\u2028sep", "\ufeffbom", "crlf\r\nend", "tab\there", " leading", "trailing ",
+     "two\nlines\n", "no final newline\nend", "  indented\n  block", "# not a comment", "yes", "2021", "~", "'quoted'",
+     "colon: inside", "- dash", "江西省 基线", "\x00nul", "\n\n", "emoji 📈"],
+)
+def test_round_trip_of_awkward_text(text):
+    s = scenario_from_dict(base(title={"zh": text, "en": text}, description=text))
+    again = scenario_from_yaml(scenario_to_yaml(s))
+    assert again == s and again.description == text
+
+
+_ANY = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**13), st.floats(allow_nan=True),
+              st.text(max_size=12), st.sampled_from(["65万", "12w", "-3亿", "18.5%", "1.1万人次", "2021"])),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(st.one_of(st.text(max_size=8), st.integers(1990, 2110), st.sampled_from(["value", "unit"])),
+                        children, max_size=3),
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def _broken_documents(draw) -> dict:
+    """A valid document with one field (top level, or inside levers / period / targets) replaced by junk."""
+    d = base(targets=[{
+        "indicator": "new_urban_jobs", "area": "Jiangxi", "start_year": 2021, "end_year": 2025,
+        "basis": "total", "comparison": ">=", "value": 200, "unit": "10k persons",
+    }])
+    where = draw(st.sampled_from(["top", "lever", "period", "target", "parameters"]))
+    junk = draw(_ANY)
+    if where == "top":
+        d[draw(st.sampled_from([*d, "extra"]))] = junk
+    elif where == "lever":
+        d["levers"][draw(st.sampled_from([*LEVERS, "other"]))] = junk
+    elif where == "period":
+        d["period"][draw(st.sampled_from(["first_year", "last_year", "other"]))] = junk
+    elif where == "target":
+        d["targets"][0][draw(st.sampled_from([*d["targets"][0], "other"]))] = junk
+    else:
+        d["parameters"] = {draw(st.sampled_from(["loan_loss_rate", "nope"])): junk}
+    return d
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(_broken_documents())
+def test_any_input_gives_a_scenario_or_a_scenario_error(doc):
+    """Junk anywhere never crashes the validator: it is either valid or a ScenarioError naming paths."""
+    try:
+        s = scenario_from_dict(doc)
+    except ScenarioError as err:
+        assert err.issues and all(isinstance(p, str) and isinstance(m, str) and m for p, m in err.issues)
+        assert "pydantic" not in str(err).lower()
+    else:
+        assert scenario_from_yaml(scenario_to_yaml(s)) == s
 
 
 # ---- jobsim validate ----------------------------------------------------------------------------------

@@ -1,0 +1,389 @@
+"""Calibration of the model's free structural parameters by the method of simulated moments.
+
+Moments are (a) the latest historical levels of the indicators a region publishes (new urban jobs,
+unemployment rates, re-employment, hard-to-employ placed, rural transfer) and its loans-to-jobs
+ratio, matched by the model's first simulated year, and (b) the statistical forecast of new urban
+jobs over the simulated years (`calibration.forecast`). The distance is
+`sum(((simulated - target) / sd) ** 2)` with each moment's `sd` from the data's own spread, its
+staleness or the forecast interval; simulations use the same replicate seeds for every candidate
+(common random numbers). The search is scipy's differential evolution within the parameter bounds
+of `data/parameters/<region>.yaml` (`calibrate: true`). Parameter uncertainty is approximated by
+self-normalised importance sampling around the optimum (a Gaussian proposal, the synthetic-Gaussian
+likelihood exp(-distance / 2), a flat prior on the bounds), from which `draws` are resampled for
+ensembles. The result is written to `calibration/params/<region>.yaml` with provenance.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import multiprocessing
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import optimize
+
+from calibration.history import load_history
+from model import __version__
+from model.model import LabourMarketModel
+from model.parameters import load_parameters
+from model.paths import calibration_params_dir, scenarios_dir
+from model.registry import indicators, lever_ids
+from model.run import replicate_seeds
+from model.scenario import Scenario, load_scenario
+
+# The bundled scenario that defines each region's baseline levers (first-year volumes carried forward).
+BASELINE_SCENARIOS = {"Jiangxi": "jiangxi_baseline", "Fuzhou": "fuzhou_2024", "Hunan": "hunan_2021",
+                      "China": "china_baseline"}
+# Indicators whose latest published level is a moment, with the smallest relative sd allowed.
+LEVEL_INDICATORS = {
+    "new_urban_jobs": 0.08, "registered_unemployment_rate": 0.10, "surveyed_unemployment_rate": 0.06,
+    "reemployment_of_unemployed": 0.15, "hard_to_employ_employed": 0.15, "rural_labour_transferred": 0.12,
+}
+FORECAST_INDICATORS = ("new_urban_jobs",)
+TARGET_AGENTS = 8_000  # calibration runs use a scale giving about this many worker agents
+
+
+class CalibrationError(ValueError):
+    """Calibration cannot run: no usable moments, unknown region, or a bad option."""
+
+
+@dataclass
+class Moment:
+    """A target the baseline must reproduce: the mean over `years` of a yearly model figure
+    (or a ratio of two period totals), in base units (persons per year, fractions, persons per yuan)."""
+
+    name: str
+    variable: str
+    years: list[int]
+    target: float
+    sd: float
+    source: str
+    denominator: str | None = None
+
+    def simulated(self, year_values: dict[str, np.ndarray], years: list[int]) -> float:
+        """From yearly values (variable -> array over `years`, averaged over replicates)."""
+        pos = [years.index(y) for y in self.years]
+        num = float(np.mean(year_values[self.variable][pos]))
+        if self.denominator is None:
+            return num
+        den = float(np.mean(year_values[self.denominator][pos]))
+        return num / den if den > 0 else float("nan")
+
+
+@dataclass
+class CalibrationResult:
+    region: str
+    values: dict[str, float]
+    bounds: dict[str, tuple[float, float]]
+    moments: list[dict]
+    distance: float
+    draws: list[dict[str, float]]
+    info: dict = field(default_factory=dict)
+
+
+# --- the baseline a calibration simulates ------------------------------------------------------------
+
+def baseline_scenario(region: str, first_year: int | None = None, last_year: int | None = None) -> Scenario:
+    """The region's bundled baseline, optionally moved to another period with its first-year levers
+    carried over every year (a no-policy-change baseline for back-tests)."""
+    if region not in BASELINE_SCENARIOS:
+        raise CalibrationError(f"region {region!r} has no baseline scenario; calibratable regions: "
+                               f"{', '.join(BASELINE_SCENARIOS)}")
+    s = load_scenario(scenarios_dir() / f"{BASELINE_SCENARIOS[region]}.yaml")
+    if first_year is None:
+        return s
+    last_year = last_year if last_year is not None else first_year + (s.period.last_year - s.period.first_year)
+    first = s.period.first_year
+    levers = {lever: s.lever_values(lever)[first] for lever in lever_ids()}
+    data = s.to_dict()
+    data["period"] = {"first_year": first_year, "last_year": last_year}
+    data["levers"] = levers
+    # The plan's targets do not apply to a moved period; a scenario needs one, so state a neutral one.
+    data["targets"] = [{"indicator": "new_urban_jobs", "area": region, "start_year": first_year,
+                        "end_year": last_year, "basis": "total", "comparison": ">=", "value": 0,
+                        "unit": "10k persons", "note": "placeholder: no plan target applies to a moved baseline"}]
+    from model.scenario import scenario_from_dict
+    return scenario_from_dict(data, source=f"{s.name} moved to {first_year}-{last_year}")
+
+
+def calibration_scale(region: str) -> float:
+    """Persons per agent giving about TARGET_AGENTS worker agents (rounded to 2 significant digits)."""
+    from model.population import area_ids
+    from model.regions import get_region
+    working = sum(get_region(a).value("population") * get_region(a).value("share_age_15_59") for a in area_ids(region))
+    raw = working / TARGET_AGENTS
+    digits = int(math.floor(math.log10(raw)))
+    return float(round(raw, -digits + 1))
+
+
+# --- moments -----------------------------------------------------------------------------------------
+
+def _model_variable(indicator: str) -> str:
+    return str(indicators().at[indicator, "model_variable"])
+
+
+def build_moments(region: str, years: list[int], through: int | None = None,
+                  history: pd.DataFrame | None = None, forecast: bool = True) -> tuple[list[Moment], dict]:
+    """Moments for a baseline simulated over `years` from history with windows ending by `through`."""
+    from calibration.forecast import ForecastError, forecast_for, series_for
+    from model.units import to_base
+
+    history = load_history() if history is None else history
+    moments: list[Moment] = []
+    latest: list[str] = []
+    first = years[0]
+    for indicator, min_rel in LEVEL_INDICATORS.items():
+        try:
+            series, ext = series_for(history, region, indicator, origin=through, max_gap_years=None)
+        except ForecastError:
+            continue
+        obs = series.dropna()
+        if obs.empty or obs.index.freqstr.startswith("M"):
+            # Monthly series (national surveyed rate): yearly means of complete years.
+            if not obs.empty:
+                by_year = obs.groupby(obs.index.year).agg(["mean", "count"])
+                by_year = by_year[by_year["count"] == 12]["mean"]
+                obs = pd.Series(by_year.values, index=pd.PeriodIndex([pd.Period(str(y), "Y") for y in by_year.index]))
+            if obs.empty:
+                continue
+        recent = obs[obs.index.year >= obs.index.year.max() - 2]
+        factor = to_base(1.0, ext.unit)
+        level = float(recent.mean()) * factor
+        stale = max(0, first - 1 - int(obs.index.year.max()))
+        spread = float(recent.std(ddof=1)) * factor if len(recent) > 1 else 0.0
+        sd = max(abs(level) * min_rel * (1 + 0.25 * stale), spread)
+        yrs = ", ".join(str(y) for y in recent.index.year)
+        moments.append(Moment(f"{indicator} (recent level)", _model_variable(indicator), [first], level, sd,
+                              f"history {region} {indicator}: mean of {yrs} = {recent.mean():.4g} {ext.unit}"))
+        latest.append(str(ext.used["period"].iloc[-1]))
+
+    ratio = _loans_to_jobs(history, region, through)
+    if ratio is not None:
+        value, text, end = ratio
+        moments.append(Moment("persons supported per yuan of guaranteed loans", "startup_jobs", list(years), value,
+                              0.25 * value, text, denominator="guaranteed_loans_issued_yuan"))
+        latest.append(end)
+
+    if forecast:
+        for indicator in FORECAST_INDICATORS:
+            try:
+                origin = through if through is not None else None
+                horizon = max(1, years[-1] - (origin if origin is not None else first - 1))
+                fc = forecast_for(region, indicator, origin=origin, horizon=horizon, history=history)
+            except ForecastError:
+                continue
+            factor = to_base(1.0, fc.unit)
+            for _, row in fc.table.iterrows():
+                y = int(str(row["period"])[:4])
+                if y in years:
+                    sd = (row["hi80"] - row["lo80"]) / (2 * 1.2816) * factor
+                    moments.append(Moment(f"{indicator} forecast {y}", _model_variable(indicator), [y],
+                                          float(row["mean"]) * factor, max(sd, 0.05 * float(row["mean"]) * factor),
+                                          f"forecast ({row['model']}) from history through {fc.series.index[-1]}"))
+    if not moments:
+        raise CalibrationError(f"{region}: no history or forecast to calibrate to"
+                               + (f" up to {through}" if through else ""))
+    return moments, {"latest_window": max(latest) if latest else None, "through": through}
+
+
+def _loans_to_jobs(history: pd.DataFrame, region: str, through: int | None) -> tuple[float, str, str] | None:
+    """Persons supported per yuan: loan_supported_person_times / guaranteed_loans_issued over a shared window."""
+    from model.units import to_base
+    h = history[(history["region"] == region) & (history["stat"] == "sum")]
+    loans = h[h["indicator"] == "guaranteed_loans_issued"]
+    jobs = h[h["indicator"] == "loan_supported_person_times"]
+    best = None
+    for _, lr in loans.iterrows():
+        same = jobs[(jobs["start"] == lr["start"]) & (jobs["end"] == lr["end"])]
+        if same.empty or (through is not None and lr["end"].year > through):
+            continue
+        jr = same.iloc[0]
+        value = to_base(jr["value"], jr["unit"]) / to_base(lr["value"], lr["unit"])
+        text = (f"history {region}: {jr['value']:g} {jr['unit']} supported by {lr['value']:g} {lr['unit']} "
+                f"of loans, {lr['start']}..{lr['end']}")
+        if best is None or lr["end"] > best[2]:
+            best = (value, text, lr["end"])
+    return None if best is None else (best[0], best[1], str(best[2]))
+
+
+# --- simulation with common random numbers -------------------------------------------------------------
+
+_CONTEXT: dict = {}
+
+
+def _simulate(theta: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean yearly values over the calibration seeds for parameter vector theta (common random numbers)."""
+    c = _CONTEXT
+    params = dict(c["base"])
+    params.update(dict(zip(c["names"], map(float, theta))))
+    sums: dict[str, np.ndarray] = {}
+    for seed in c["seeds"]:
+        model = LabourMarketModel(c["region"], c["years"][0], c["years"][-1], c["levers"], params, scale=c["scale"], seed=seed)
+        model.run()
+        for v in c["variables"]:
+            sums[v] = sums.get(v, 0) + model.recorder.region_yearly(v)
+    return {v: s / len(c["seeds"]) for v, s in sums.items()}
+
+
+def _distance(theta: np.ndarray) -> float:
+    sim = _simulate(theta)
+    total = 0.0
+    for m in _CONTEXT["moments"]:
+        s = m.simulated(sim, _CONTEXT["years"])
+        total += 1e6 if not np.isfinite(s) else ((s - m.target) / m.sd) ** 2
+    return float(total)
+
+
+def _map_in_pool(pool):
+    return lambda f, xs: pool.map(f, list(xs))
+
+
+def calibrate(region: str, through: int | None = None, data_files: list[Path] | None = None,
+              replicates: int = 3, maxiter: int = 12, popsize: int = 6, n_draws: int = 40,
+              proposals: int = 80, workers: int = 2, seed: int = 20240101, scale: float | None = None,
+              years: list[int] | None = None, moments: list[Moment] | None = None,
+              progress=None) -> CalibrationResult:
+    """Fit the `calibrate: true` parameters of `region` to its moments; see the module docstring."""
+    started = time.perf_counter()
+    history = load_history(extra_files=data_files)
+    if years is None:
+        if through is None:
+            scenario = baseline_scenario(region)
+        else:
+            scenario = baseline_scenario(region, through + 1, through + 5)
+        years = list(range(scenario.period.first_year, scenario.period.last_year + 1))
+    else:
+        scenario = baseline_scenario(region, years[0], years[-1])
+    pset = load_parameters(region, use_calibrated=False)
+    names = [n for n, p in pset.items() if p.calibrate]
+    bounds = [(pset[n].min, pset[n].max) for n in names]
+    vintage = {"latest_window": None, "through": through}
+    if moments is None:
+        moments, vintage = build_moments(region, years, through, history)
+    scale = float(scale or calibration_scale(region))
+    variables = sorted({m.variable for m in moments} | {m.denominator for m in moments if m.denominator})
+    _CONTEXT.clear()
+    _CONTEXT.update(region=region, years=years, names=names, base=pset.values, scale=scale,
+                    seeds=replicate_seeds(seed, replicates), moments=moments, variables=variables,
+                    levers={lever: scenario.lever_values(lever) for lever in lever_ids()})
+    x0 = np.array([pset[n].value for n in names])
+    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+    try:
+        mapper = _map_in_pool(pool) if pool else map
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = optimize.differential_evolution(
+                _distance, bounds, x0=x0, seed=seed, maxiter=maxiter, popsize=popsize, tol=1e-3,
+                polish=False, init="sobol", updating="deferred", workers=mapper)
+        best = result.x
+        best_distance = float(result.fun)
+        if progress:
+            progress(f"search: distance {best_distance:.2f} after {result.nfev} evaluations")
+        draws, draw_info = _posterior_draws(best, bounds, mapper, proposals, n_draws, seed)
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+    sim = _simulate(best)
+    moment_rows = []
+    for m in moments:
+        s = m.simulated(sim, years)
+        row = asdict(m)
+        row.update(simulated=s, z=(s - m.target) / m.sd)
+        moment_rows.append(row)
+    info = {
+        "scenario": scenario.name, "years": [years[0], years[-1]], "scale": scale,
+        "seeds": _CONTEXT["seeds"], "evaluations": int(result.nfev) + proposals,
+        "seconds": round(time.perf_counter() - started, 1), "data_vintage": vintage,
+        "history_files": [str(f) for f in (data_files or [])], "posterior": draw_info,
+    }
+    return CalibrationResult(region, dict(zip(names, map(float, best))), dict(zip(names, bounds)), moment_rows,
+                             best_distance, draws, info)
+
+
+def _posterior_draws(best, bounds, mapper, proposals, n_draws, seed):
+    """Self-normalised importance sampling of exp(-distance/2) with a Gaussian proposal around `best`."""
+    if proposals <= 0 or n_draws <= 0:
+        return [], {"method": "none (no draws requested)"}
+    rng = np.random.default_rng(seed)
+    lo = np.array([b[0] for b in bounds])
+    hi = np.array([b[1] for b in bounds])
+    sd = (hi - lo) * 0.03
+    cand = best + rng.normal(size=(proposals, len(best))) * sd
+    cand = np.clip(cand, lo, hi)
+    dist = np.array(list(mapper(_distance, cand)))
+    log_q = -0.5 * np.sum(((cand - best) / sd) ** 2, axis=1)
+    log_w = -0.5 * dist - log_q
+    log_w -= log_w.max()
+    w = np.exp(log_w)
+    w /= w.sum()
+    ess = float(1.0 / np.sum(w**2))
+    pick = rng.choice(len(cand), size=n_draws, replace=True, p=w)
+    draws = [{f"p{i}": float(v) for i, v in enumerate(cand[k])} for k in pick]
+    return draws, {"method": "importance sampling, Gaussian proposal (sd 3% of each range) around the optimum",
+                   "proposals": int(proposals), "effective_sample_size": round(ess, 1)}
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+def result_document(res: CalibrationResult) -> dict:
+    pset = load_parameters(res.region, use_calibrated=False)
+    names = list(res.values)
+    draws = [{names[int(k[1:])]: v for k, v in d.items()} for d in res.draws]
+    return {
+        "region": res.region,
+        "calibrated_on": _dt.date.today().isoformat(),
+        "jobsim_version": __version__,
+        "method": "method of simulated moments (common random numbers, scipy differential evolution); "
+                  "uncertainty by importance sampling around the optimum",
+        "distance": round(res.distance, 4),
+        "info": res.info,
+        "parameters": {
+            n: {"value": float(v), "prior_value": pset[n].value, "min": res.bounds[n][0], "max": res.bounds[n][1],
+                "unit": pset[n].unit, "source": "calibrated", "note": pset[n].note}
+            for n, v in res.values.items()
+        },
+        "moments": [
+            {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()}
+            for row in res.moments
+        ],
+        "draws": draws,
+    }
+
+
+def write_result(res: CalibrationResult, path: Path | None = None) -> Path:
+    """Write the calibrated parameter file atomically (temporary file, then rename)."""
+    path = Path(path) if path else calibration_params_dir() / f"{res.region.lower()}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(result_document(res), allow_unicode=True, sort_keys=False, width=110)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"# Calibrated parameters for {res.region}, written by `jobsim calibrate`. Do not edit by hand.\n")
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    from model.parameters import _load_cached
+    _load_cached.cache_clear()
+    return path
+
+
+def calibrated_draws(region: str) -> list[dict[str, float]]:
+    """The posterior draws of a region's calibrated file ([] when there is none)."""
+    path = calibration_params_dir() / f"{region.lower()}.yaml"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    return list(doc.get("draws") or [])
