@@ -247,9 +247,10 @@ def _map_in_pool(pool):
 
 
 def calibrate(region: str, through: int | None = None, data_files: list[Path] | None = None,
-              replicates: int = 3, maxiter: int = 12, popsize: int = 6, n_draws: int = 40,
-              proposals: int = 80, workers: int = 2, seed: int = 20240101, scale: float | None = None,
+              replicates: int = 3, maxiter: int = 10, popsize: int = 5, n_draws: int = 40,
+              proposals: int = 60, workers: int = 2, seed: int = 20240101, scale: float | None = None,
               years: list[int] | None = None, moments: list[Moment] | None = None,
+              parameters: list[str] | None = None, base_values: dict[str, float] | None = None,
               progress=None) -> CalibrationResult:
     """Fit the `calibrate: true` parameters of `region` to its moments; see the module docstring."""
     started = time.perf_counter()
@@ -263,7 +264,11 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
     else:
         scenario = baseline_scenario(region, years[0], years[-1])
     pset = load_parameters(region, use_calibrated=False)
-    names = [n for n, p in pset.items() if p.calibrate]
+    names = list(parameters) if parameters else [n for n, p in pset.items() if p.calibrate]
+    unknown = [n for n in names if n not in pset]
+    if unknown:
+        raise CalibrationError(f"unknown parameter(s) {unknown} for {region}")
+    base = dict(pset.values, **(base_values or {}))
     bounds = [(pset[n].min, pset[n].max) for n in names]
     vintage = {"latest_window": None, "through": through}
     if moments is None:
@@ -271,18 +276,26 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
     scale = float(scale or calibration_scale(region))
     variables = sorted({m.variable for m in moments} | {m.denominator for m in moments if m.denominator})
     _CONTEXT.clear()
-    _CONTEXT.update(region=region, years=years, names=names, base=pset.values, scale=scale,
+    _CONTEXT.update(region=region, years=years, names=names, base=base, scale=scale,
                     seeds=replicate_seeds(seed, replicates), moments=moments, variables=variables,
                     levers={lever: scenario.lever_values(lever) for lever in lever_ids()})
-    x0 = np.array([pset[n].value for n in names])
+    x0 = np.clip(np.array([base[n] for n in names]), [b[0] for b in bounds], [b[1] for b in bounds])
     pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
     try:
         mapper = _map_in_pool(pool) if pool else map
+        generation = [0]
+
+        def report(intermediate_result) -> None:
+            generation[0] += 1
+            if progress:
+                progress(f"generation {generation[0]}/{maxiter}: best distance {intermediate_result.fun:.2f} "
+                         f"({time.perf_counter() - started:.0f} s)")
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = optimize.differential_evolution(
                 _distance, bounds, x0=x0, seed=seed, maxiter=maxiter, popsize=popsize, tol=1e-3,
-                polish=False, init="sobol", updating="deferred", workers=mapper)
+                polish=False, init="sobol", updating="deferred", workers=mapper, callback=report)
         best = result.x
         best_distance = float(result.fun)
         if progress:
@@ -377,13 +390,3 @@ def write_result(res: CalibrationResult, path: Path | None = None) -> Path:
     from model.parameters import _load_cached
     _load_cached.cache_clear()
     return path
-
-
-def calibrated_draws(region: str) -> list[dict[str, float]]:
-    """The posterior draws of a region's calibrated file ([] when there is none)."""
-    path = calibration_params_dir() / f"{region.lower()}.yaml"
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
-    return list(doc.get("draws") or [])

@@ -159,9 +159,12 @@ class LabourMarketModel(mesa.Model):
         retiring = np.flatnonzero((w.retire_month <= now) & (st >= 0) & (st != A.SUBSIDISED_POST)
                                   & (st != A.IN_TRAINING) & (st != A.INTERNSHIP))
         retiring = np.setdiff1d(retiring, dies, assume_unique=True)
-        self._close_owned_firms(np.concatenate([dies, retiring]))
+        # Record the exits first (owners leave as self-employed: natural attrition), then close the
+        # businesses they owned (their staff become unemployed).
+        owned = self._owned_firms(np.concatenate([dies, retiring]))
         w.transition(dies, A.DIED, now)
         w.transition(retiring, A.RETIRED, now)
+        self._close_firms(owned)
 
     def enter_labour_market(self) -> None:
         """Young people leaving school each month (urban ones search, rural ones farm until they
@@ -236,12 +239,12 @@ class LabourMarketModel(mesa.Model):
         w.transition(laid_off, A.UNEMPLOYED, self.month)
         self.laid_off_this_month = np.concatenate([self.laid_off_this_month, staff])
 
-    def _close_owned_firms(self, leaving: np.ndarray) -> None:
-        """A loan-backed business closes when its owner dies or retires."""
+    def _owned_firms(self, leaving: np.ndarray) -> np.ndarray:
+        """Open loan-backed businesses owned by `leaving` (they close when the owner dies or retires)."""
         w = self.workers
         owned = w.firm[leaving[w.status[leaving] == A.SELF_EMPLOYED]]
         owned = owned[owned >= 0]
-        self._close_firms(owned[self.firms.alive[owned]])
+        return owned[self.firms.alive[owned]]
 
     def separate_workers(self) -> None:
         w, f, p, rng, now = self.workers, self.firms, self.p, self.rng, self.month

@@ -10,11 +10,13 @@ stochastically, so that expected totals are exact at any scale.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from model import agents as A
 from model.agents import FirmPopulation, MonthCounters, WorkerPopulation
+from model.paths import data_dir
 from model.regions import cities_of, get_region
 
 # Share of the 15-59 census band that is 16-59 (one year of fifteen-year-olds dropped).
@@ -46,9 +48,15 @@ class AreaFacts:
 
     @classmethod
     def load(cls, area_id: str) -> "AreaFacts":
-        region = get_region(area_id)
-        names = [f for f in cls.__dataclass_fields__ if f != "id"]
-        return cls(id=area_id, **{name: float(region.value(name)) for name in names})
+        return _load_facts(area_id, str(data_dir()))
+
+
+@lru_cache(maxsize=128)
+def _load_facts(area_id: str, data_folder: str) -> AreaFacts:
+    """An area's facts (cached per data folder: calibration builds thousands of models)."""
+    region = get_region(area_id)
+    names = [f for f in AreaFacts.__dataclass_fields__ if f != "id"]
+    return AreaFacts(id=area_id, **{name: float(region.value(name)) for name in names})
 
 
 def area_ids(region: str) -> list[str]:

@@ -113,7 +113,13 @@ def evaluate_targets(ds: xr.Dataset, targets: list[Target]) -> pd.DataFrame:
             meets = _meets(stat, t, t.value, tol)
             summary = stat.mean("year") if "year" in stat.dims else stat
             if "year" in stat.dims:  # each_year: summarise the worst year
-                summary = stat.min("year") if t.comparison == ">=" else stat.max("year")
+                if t.comparison == ">=":
+                    summary = stat.min("year")
+                elif t.comparison == "<=":
+                    summary = stat.max("year")
+                else:  # about: the year furthest from the value
+                    worst = abs(stat - t.value).argmax("year")
+                    summary = stat.isel(year=worst)
             q = summary.quantile([0.1, 0.5, 0.9], dim="replicate").values
             row.update(p10=float(q[0]), median=float(q[1]), p90=float(q[2]), probability=float(meets.mean("replicate")))
         rows.append(row)

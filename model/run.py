@@ -16,12 +16,24 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import yaml
 
 from model import __version__
 from model.model import LabourMarketModel
 from model.parameters import ParameterSet, load_parameters
+from model.paths import calibration_params_dir
 from model.registry import lever_ids
 from model.scenario import Scenario, scenario_to_yaml
+
+
+def calibrated_draws(region: str) -> list[dict[str, float]]:
+    """Posterior draws from the region's calibrated parameter file ([] when there is none)."""
+    path = calibration_params_dir() / f"{region.lower()}.yaml"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    return list(doc.get("draws") or [])
 
 
 def scenario_parameters(scenario: Scenario, use_calibrated: bool = True) -> ParameterSet:
@@ -48,6 +60,7 @@ def run_scenario(
     workers: int = 1,
     use_calibrated: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    parameter_draws: bool = True,
 ) -> xr.Dataset:
     """Run `scenario` (replicates, seed and scale default to the scenario's own) -> Dataset with a
     `replicate` dimension, and the scenario, parameters, seed, scale and version as attributes."""
@@ -61,8 +74,20 @@ def run_scenario(
     params = scenario_parameters(scenario, use_calibrated)
     levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
     seeds = replicate_seeds(seed, replicates)
-    jobs = [(scenario.region, scenario.period.first_year, scenario.period.last_year, levers, params.values,
-             scale, s) for s in seeds]
+    # Parameter uncertainty: with a calibrated file, each replicate takes one of its posterior draws
+    # (chosen by the replicate's seed, so paired scenarios share draws); scenario overrides still win.
+    draws = calibrated_draws(scenario.region) if (use_calibrated and parameter_draws) else []
+    overridden = set(scenario.parameters or {})
+    per_replicate, draw_index = [], []
+    for s in seeds:
+        values = dict(params.values)
+        if draws:
+            k = s % len(draws)
+            values.update({n: float(v) for n, v in draws[k].items() if n in values and n not in overridden})
+            draw_index.append(k)
+        per_replicate.append(values)
+    jobs = [(scenario.region, scenario.period.first_year, scenario.period.last_year, levers, values,
+             scale, s) for s, values in zip(seeds, per_replicate)]
     results: list[xr.Dataset] = []
     if workers > 1 and replicates > 1:
         # Fork explicitly: importing mesa sets the global start method to spawn.
@@ -80,20 +105,34 @@ def run_scenario(
     ds = xr.concat(results, dim="replicate", join="exact")
     ds = ds.assign_coords(replicate=np.arange(replicates))
     ds["replicate_seed"] = ("replicate", np.array(seeds, dtype=np.uint64))
+    if draws:
+        ds["parameter_draw"] = ("replicate", np.array(draw_index, dtype=np.int64))
     ds.attrs = {
         "title": "jobsim projection",
         "scenario_name": scenario.name,
         "region": scenario.region,
-        "scenario": scenario_to_yaml(scenario),
+        "scenario": scenario_to_yaml(_as_run(scenario, replicates, seed, scale)),
         "parameters": json.dumps(params.to_records(), ensure_ascii=False),
         "parameter_files": json.dumps(list(params.files)),
         "seed": seed,
         "scale": scale,
         "replicates": replicates,
         "jobsim_version": __version__,
+        "parameter_uncertainty": (f"{len(draws)} calibrated posterior draws, one per replicate "
+                                  "(`parameter_draw`; `parameters` lists the point values)" if draws
+                                  else "none (point values)"),
+        "parameter_draws": json.dumps(draws) if draws else "[]",
         "units": "persons (flows per month, stocks at month end), yuan, rates as fractions",
     }
     return ds
+
+
+def _as_run(scenario: Scenario, replicates: int, seed: int, scale: float) -> Scenario:
+    """The scenario as actually run (command-line replicates, seed and scale replace the file's)."""
+    changes = {"replicates": replicates, "seed": seed}
+    if float(scale).is_integer():
+        changes["scale"] = int(scale)
+    return scenario.with_changes(**changes)
 
 
 def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:

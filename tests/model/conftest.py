@@ -8,6 +8,8 @@ file appears in calibration/params/.
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import xarray as xr
 from model.model import LabourMarketModel
 from model.parameters import load_parameters
 from model.registry import lever_ids
-from model.run import run_scenario
+from model.run import read_dataset, run_scenario, write_dataset
 from model.scenario import Scenario, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,9 +39,10 @@ def baseline_scenario() -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def baseline_ds(baseline_scenario: Scenario) -> xr.Dataset:
-    """The Jiangxi baseline 2021-2025, 2 replicates at 4000 persons per agent (about 2 s)."""
-    return run_scenario(baseline_scenario, replicates=2, scale=BASELINE_SCALE, use_calibrated=False)
+def baseline_ds(baseline_scenario: Scenario, shared_dataset) -> xr.Dataset:
+    """The Jiangxi baseline 2021-2025, 2 replicates at 4000 persons per agent (about 2 s, once per session)."""
+    return shared_dataset("baseline", lambda: run_scenario(
+        baseline_scenario, replicates=2, scale=BASELINE_SCALE, use_calibrated=False))
 
 
 @pytest.fixture(scope="session")
@@ -99,3 +102,32 @@ def make_model(make_scenario) -> Callable[..., LabourMarketModel]:
 
     return make
 
+
+
+@pytest.fixture(scope="session")
+def shared_dataset(tmp_path_factory) -> Callable[[str, Callable[[], xr.Dataset]], xr.Dataset]:
+    """shared_dataset(key, compute) -> the Dataset, computed once per test session even under pytest-xdist.
+
+    The first worker to ask computes it and writes NetCDF (bit-identical on reading back) under the
+    session's shared temporary folder, holding a file lock; the other workers wait and read it.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        root = root.parent  # shared by the workers of this session
+    cache: dict[str, xr.Dataset] = {}
+
+    def get(key: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
+        if key in cache:
+            return cache[key]
+        path = root / f"shared_{key}.nc"
+        with open(root / f"shared_{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not path.exists():
+                    write_dataset(compute(), path)
+                cache[key] = read_dataset(path)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return cache[key]
+
+    return get

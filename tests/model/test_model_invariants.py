@@ -281,13 +281,6 @@ def _urban_employed_agents(model) -> int:
     return int((np.isin(w.status, A.EMPLOYED_STATUSES) & w.urban).sum())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: model/model.py age_and_exit (line ~162) calls _close_owned_firms(dies + retiring) before the "
-    "DIED/RETIRED transitions; _close_firms (lines ~233-236) moves the owner (SELF_EMPLOYED) and the firm's "
-    "staff to UNEMPLOYED first, so an owner of a loan-backed firm who retires or dies is recorded as "
-    "self_employed->unemployed->retired/died: not natural attrition (new_urban_jobs overstated) and a spurious "
-    "separation. Fix: take the owned firms first, do the DIED/RETIRED transitions, then close the firms "
-    "(owners are then GONE and are not moved to unemployed)."))
 def test_business_owners_who_retire_are_natural_attrition(make_model):
     """Owners of loan-backed businesses made to reach retirement age next month leave as retirements of the
     employed: flows self_employed -> retired, counted in natural attrition."""
@@ -307,10 +300,6 @@ def test_business_owners_who_retire_are_natural_attrition(make_model):
     assert int(model.recorder.counters["natural_attrition"][t].sum()) >= len(owners)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: same as test_business_owners_who_retire_are_natural_attrition - model/model.py age_and_exit closes "
-    "the firms of dying owners (moving owners and staff to unemployed) before recording the deaths, so the "
-    "urban employed who die are not all counted as natural attrition."))
 def test_if_everybody_dies_natural_attrition_is_all_the_urban_employed(make_model):
     """Mortality of 100% for one month: natural attrition equals the urban employed at the start of the month."""
     model = make_model(2021, 2021, scale=5000, seed=1)

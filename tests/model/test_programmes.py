@@ -3,7 +3,8 @@
 Each check runs the model for several lever settings - zero, a setting below one agent, the bundled
 baseline, generous levers, levers that change from year to year (a budget cut in the second year), and
 a cut in the middle of a year - and compares each year's counts with that year's lever. Yuan totals get a
-relative slack of 1e-9 (sums of floats); person counts are exact.
+relative slack of 1e-9 (sums of floats); person counts are exact, up to the model's 1e-6-agent epsilon
+when a volume times a share is not a whole number of agents.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ from model.run import run_scenario
 SCALE = 5000
 YEARS = (2021, 2022)
 REL = 1e-9
-BASE = {  # the Jiangxi baseline's 2021 levers, in base units
-    "training_volume_person_times": 650_000, "entrepreneurship_training_share": 0.184615,
-    "loan_issuance_yuan": 120e8, "public_welfare_post_budget_yuan": 6.6e8, "internship_posts": 11_000,
-    "grassroots_posts": 2000,
-}
+# Volumes are taken in whole agents as floor(volume / scale + 1e-6) (model/programmes.py: the epsilon absorbs
+# float error such as 65万 x 0.18461538 = 119999.997 persons, i.e. 23.9999994 agents): a year may exceed a
+# volume lever by at most 1e-6 agent.
+AGENT_EPS = 1e-6
 SETTINGS = {
     "zero": dict(training_volume_person_times=0, entrepreneurship_training_share=0, loan_issuance_yuan=0,
                  public_welfare_post_budget_yuan=0, internship_posts=0, grassroots_posts=0),
@@ -98,7 +98,7 @@ def test_training_within_its_volume(runs, setting):
         volume = lever_of(model, "training_volume_person_times", year)
         share = lever_of(model, "entrepreneurship_training_share", year)
         assert trainees[year] <= volume, (year, trainees[year], volume)
-        assert entre[year] <= volume * share * (1 + REL), (year, entre[year], volume * share)
+        assert entre[year] <= volume * share + AGENT_EPS * SCALE, (year, entre[year], volume * share)
         assert entre[year] <= trainees[year]
         assert book[year]["training"] * SCALE == trainees[year]
         # Whole agents: the year falls short of its volume by less than one agent when candidates abound.
@@ -265,9 +265,10 @@ N_PAIRED = 30
 
 
 @pytest.fixture(scope="module")
-def paired_baseline(make_scenario) -> xr.Dataset:
-    """Jiangxi 2021-2022 baseline levers, 30 replicates at 5000 persons per agent (about 7 s)."""
-    return run_scenario(make_scenario(2021, 2022, seed=2021), replicates=N_PAIRED, scale=SCALE, use_calibrated=False)
+def paired_baseline(make_scenario, shared_dataset) -> xr.Dataset:
+    """Jiangxi 2021-2022 baseline levers, 30 replicates at 5000 persons per agent (about 7 s, once per session)."""
+    return shared_dataset("paired_baseline", lambda: run_scenario(
+        make_scenario(2021, 2022, seed=2021), replicates=N_PAIRED, scale=SCALE, use_calibrated=False))
 
 
 def paired_difference(make_scenario, baseline: xr.Dataset, variables: tuple[str, ...], **levers) -> dict[str, tuple]:
@@ -327,7 +328,7 @@ def _lever_years(values: st.SearchStrategy) -> st.SearchStrategy:
     return st.fixed_dictionaries({2021: values, 2022: values})
 
 
-@settings(max_examples=150, deadline=None, derandomize=False,
+@settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(
     training=_lever_years(st.sampled_from([0, 3000, 50_000, 650_000, 3_000_000])),
@@ -351,7 +352,7 @@ def test_random_levers_never_exceeded(make_model, training, share, loans, budget
             "trainees_started", "entrepreneurship_trainees_started", "guaranteed_loans_issued_yuan",
             "spending_public_welfare_posts_yuan", "internships_started", "grassroots_started")}
         assert got["trainees_started"] <= training[year]
-        assert got["entrepreneurship_trainees_started"] <= training[year] * share[year] * (1 + REL)
+        assert got["entrepreneurship_trainees_started"] <= training[year] * share[year] + AGENT_EPS * 10_000
         assert got["guaranteed_loans_issued_yuan"] <= loans[year] * (1 + REL)
         assert got["spending_public_welfare_posts_yuan"] <= budget[year] * (1 + REL)
         assert got["internships_started"] <= interns[year]
