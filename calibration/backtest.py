@@ -87,7 +87,7 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
     if full.index.freqstr.startswith("M"):
         by_year = full.groupby(full.index.year).agg(["mean", "count"])
         by_year = by_year[by_year["count"] == 12]["mean"]
-        full = pd.Series(by_year.values, index=pd.PeriodIndex([pd.Period(str(y), "Y") for y in by_year.index]))
+        full = pd.Series(by_year.values, index=pd.PeriodIndex([pd.Period(str(y), "Y") for y in by_year.index], freq="Y"))
     unit = ext.unit
     factor = to_base(1.0, unit)
     rows, calibrations = [], {}

@@ -151,7 +151,7 @@ def build_moments(region: str, years: list[int], through: int | None = None,
             if not obs.empty:
                 by_year = obs.groupby(obs.index.year).agg(["mean", "count"])
                 by_year = by_year[by_year["count"] == 12]["mean"]
-                obs = pd.Series(by_year.values, index=pd.PeriodIndex([pd.Period(str(y), "Y") for y in by_year.index]))
+                obs = pd.Series(by_year.values, index=pd.PeriodIndex([pd.Period(str(y), "Y") for y in by_year.index], freq="Y"))
             if obs.empty:
                 continue
         recent = obs[obs.index.year >= obs.index.year.max() - 2]
@@ -163,8 +163,19 @@ def build_moments(region: str, years: list[int], through: int | None = None,
         yrs = ", ".join(str(y) for y in recent.index.year)
         moments.append(Moment(f"{indicator} (recent level)", _model_variable(indicator), [first], level, sd,
                               f"history {region} {indicator}: mean of {yrs} = {recent.mean():.4g} {ext.unit}"))
-        latest.append(str(ext.used["period"].iloc[-1]))
+        latest.append(str(pd.Period(ext.used["end"].iloc[-1], "M")))
 
+    if not any(m.variable == "surveyed_unemployment_rate" for m in moments):
+        # No published surveyed rate (Jiangxi, Hunan, the cities): hold the model to the region's stated
+        # level (data/population.csv or the assumption in data/assumptions.csv) in every simulated year,
+        # with a wide sd, so the search cannot trade an exploding unemployment rate for other moments.
+        from model.regions import get_region
+        fact = get_region(region).fact("surveyed_unemployment_rate")
+        level = float(get_region(region).value("surveyed_unemployment_rate"))
+        for y in years:
+            moments.append(Moment(f"surveyed_unemployment_rate {y} (stated level)", "surveyed_unemployment_rate", [y],
+                                  level, 0.006, f"{fact.get('basis', '')} level for {region}: {level:.3f} "
+                                  f"({str(fact.get('note', ''))[:80]})"))
     ratio = _loans_to_jobs(history, region, through)
     if ratio is not None:
         value, text, end = ratio
@@ -255,14 +266,19 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
     """Fit the `calibrate: true` parameters of `region` to its moments; see the module docstring."""
     started = time.perf_counter()
     history = load_history(extra_files=data_files)
-    if years is None:
-        if through is None:
-            scenario = baseline_scenario(region)
+    from model.scenario import ScenarioError
+    try:
+        if years is None:
+            if through is None:
+                scenario = baseline_scenario(region)
+            else:
+                scenario = baseline_scenario(region, through + 1, through + 5)
+            years = list(range(scenario.period.first_year, scenario.period.last_year + 1))
         else:
-            scenario = baseline_scenario(region, through + 1, through + 5)
-        years = list(range(scenario.period.first_year, scenario.period.last_year + 1))
-    else:
-        scenario = baseline_scenario(region, years[0], years[-1])
+            scenario = baseline_scenario(region, years[0], years[-1])
+    except ScenarioError as e:
+        raise CalibrationError(f"{region}: cannot build the baseline for "
+                               f"{'through ' + str(through) if through else 'these years'}: {e}") from None
     pset = load_parameters(region, use_calibrated=False)
     names = list(parameters) if parameters else [n for n, p in pset.items() if p.calibrate]
     unknown = [n for n in names if n not in pset]
@@ -330,7 +346,14 @@ def _posterior_draws(best, bounds, mapper, proposals, n_draws, seed):
     lo = np.array([b[0] for b in bounds])
     hi = np.array([b[1] for b in bounds])
     sd = (hi - lo) * 0.03
+    # A Gaussian truncated to the bounds: out-of-bounds proposals are drawn again, so the density
+    # below is right up to a constant that cancels in the normalised weights.
     cand = best + rng.normal(size=(proposals, len(best))) * sd
+    for _ in range(50):
+        out = np.any((cand < lo) | (cand > hi), axis=1)
+        if not out.any():
+            break
+        cand[out] = best + rng.normal(size=(int(out.sum()), len(best))) * sd
     cand = np.clip(cand, lo, hi)
     dist = np.array(list(mapper(_distance, cand)))
     log_q = -0.5 * np.sum(((cand - best) / sd) ** 2, axis=1)

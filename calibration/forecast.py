@@ -498,9 +498,13 @@ class _Candidate:
     n_params: int  # estimated parameters incl. the innovation variance: complexity, t degrees of freedom
     min_points: int  # observations before the model is considered at all
     min_train: int  # observations a back-test training window needs
-    run: Callable[..., _Path]  # run(y, steps, want_sd, start=None) -> _Path
-    needs_no_gaps: bool = False
-    seasonal: bool = False  # monthly series only
+    run: Callable[..., _Path]  # run(y, steps, want_sd, start=None) -> _Path; NaN gaps in y are fine
+    seasonal: bool = False  # monthly series only, at least min_train months long
+
+    def suits(self, y: np.ndarray, monthly: bool) -> bool:
+        """Whether the series has enough points (and, for a seasonal model, is monthly and long enough)."""
+        enough = int(np.sum(~np.isnan(y))) >= self.min_points
+        return enough and (not self.seasonal or (monthly and len(y) >= self.min_train))
 
 
 def _observed(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -581,26 +585,6 @@ def _statespace(make: Callable[[np.ndarray], object], n_params: int) -> Callable
     return run
 
 
-def _ets(trend: str | None, damped: bool, n_params: int) -> Callable[..., _Path]:
-    """A run function for statsmodels' ETSModel with additive errors (exact prediction intervals)."""
-
-    def run(y: np.ndarray, steps: int, want_sd: bool, start=None) -> _Path:
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-        if np.isnan(y).any():
-            raise ValueError("exponential smoothing needs a series without gaps")
-        endog = pd.Series(y, index=pd.RangeIndex(len(y)))
-        res = ETSModel(endog, error="add", trend=trend, damped_trend=damped).fit(disp=False, maxiter=200)
-        if not want_sd:
-            return _Path(np.asarray(res.forecast(steps), dtype=float))
-        frame = res.get_prediction(start=len(y), end=len(y) + steps - 1, method="exact").summary_frame(alpha=0.05)
-        mean = frame["mean"].to_numpy(dtype=float)
-        sd = (frame["pi_upper"].to_numpy(dtype=float) - mean) / _Z95
-        return _Path(mean, sd, float(max(len(y) - n_params, 1)))
-
-    return run
-
-
 def _sarimax(order, trend=None, seasonal_order=(0, 0, 0, 0)):
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
@@ -620,7 +604,14 @@ def _candidates() -> dict[str, _Candidate]:
         _Candidate("drift", "random walk with drift", 2, 3, 2, _drift),
         _Candidate("snaive", "seasonal naive: same month of the last year", 1, 24, 13, _snaive, seasonal=True),
         _Candidate("uc_level", "local level (UnobservedComponents)", 2, 5, 3, _statespace(_uc("llevel"), 2)),
-        _Candidate("arima011", "ARIMA(0,1,1) (SARIMAX)", 2, 8, 5, _statespace(_sarimax((0, 1, 1)), 2)),
+        _Candidate(
+            "arima011",
+            "ARIMA(0,1,1), i.e. simple exponential smoothing ETS(A,N,N) (SARIMAX)",
+            2,
+            8,
+            5,
+            _statespace(_sarimax((0, 1, 1)), 2),
+        ),
         _Candidate("arima110", "ARIMA(1,1,0) (SARIMAX)", 2, 8, 5, _statespace(_sarimax((1, 1, 0)), 2)),
         _Candidate(
             "arima010_drift", "ARIMA(0,1,0) with drift (SARIMAX)", 2, 8, 5, _statespace(_sarimax((0, 1, 0), "c"), 2)
@@ -628,11 +619,22 @@ def _candidates() -> dict[str, _Candidate]:
         _Candidate(
             "arima100_const", "ARIMA(1,0,0) with constant (SARIMAX)", 3, 8, 5, _statespace(_sarimax((1, 0, 0), "c"), 3)
         ),
-        _Candidate("ets_ann", "exponential smoothing, no trend (ETS A,N,N)", 3, 8, 5, _ets(None, False, 3), True),
         _Candidate("uc_trend", "local linear trend (UnobservedComponents)", 3, 10, 6, _statespace(_uc("lltrend"), 3)),
-        _Candidate("ets_aan", "exponential smoothing with trend (ETS A,A,N; Holt)", 5, 15, 8, _ets("add", False, 5), True),
         _Candidate(
-            "ets_aadn", "exponential smoothing, damped trend (ETS A,Ad,N)", 6, 15, 8, _ets("add", True, 6), True
+            "holt",
+            "exponential smoothing with trend, Holt ETS(A,A,N), as its ARIMA(0,2,2) state-space form (SARIMAX)",
+            3,
+            12,
+            7,
+            _statespace(_sarimax((0, 2, 2)), 3),
+        ),
+        _Candidate(
+            "damped",
+            "exponential smoothing with damped trend ETS(A,Ad,N), as its ARIMA(1,1,2) state-space form (SARIMAX)",
+            4,
+            15,
+            8,
+            _statespace(_sarimax((1, 1, 2)), 4),
         ),
         _Candidate(
             "uc_level_seasonal",
@@ -661,28 +663,16 @@ MODEL_DESCRIPTIONS: dict[str, str] = {k: v.description for k, v in CANDIDATES.it
 
 
 def _default_candidates(y: np.ndarray, monthly: bool) -> tuple[list[str], list[str]]:
-    """The candidates for this series (by its number of points, gaps, frequency) and notes on the choice."""
+    """The candidates the series' length and frequency allow, and a note for a short series."""
     n = int(np.sum(~np.isnan(y)))
-    gaps = bool(np.isnan(y).any())
     notes = []
-    names = [
-        name
-        for name, c in CANDIDATES.items()
-        if n >= c.min_points
-        and (monthly or not c.seasonal)
-        and not (c.needs_no_gaps and gaps)
-        and not (c.seasonal and len(y) < c.min_train)
-    ]
+    names = [name for name, c in CANDIDATES.items() if c.suits(y, monthly)]
     if n < SHORT_SERIES:
         notes.append(
             f"short series ({n} points, fewer than {SHORT_SERIES}): candidates {', '.join(names)}"
             + ("" if "uc_level" in names else f" (a local level from {LEVEL_MIN_POINTS} points)")
             + "; the intervals also span the naive and drift intervals"
         )
-    elif gaps:
-        left = [m for m, c in CANDIDATES.items() if c.needs_no_gaps and n >= c.min_points]
-        if left:
-            notes.append(f"{', '.join(left)} left out: exponential smoothing needs a series without gaps")
     return names, notes
 
 
@@ -958,13 +948,7 @@ def forecast_series(
         unknown = [c for c in asked if c not in CANDIDATES]
         if unknown:
             raise ForecastError(f"unknown candidate(s) {unknown}; known: {', '.join(CANDIDATES)}")
-        names = [
-            c
-            for c in asked
-            if n >= CANDIDATES[c].min_points
-            and (monthly or not CANDIDATES[c].seasonal)
-            and not (CANDIDATES[c].needs_no_gaps and np.isnan(y).any())
-        ]
+        names = [c for c in asked if CANDIDATES[c].suits(y, monthly)]
         if not names:
             raise ForecastError(f"{label}: none of the candidates {asked} can be fitted to {n} points")
 

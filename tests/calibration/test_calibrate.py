@@ -49,7 +49,6 @@ from model.registry import lever_ids
 from model.run import replicate_seeds, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_PARAMS = ROOT / "calibration" / "params"
 JIANGXI_YEARS = [2021, 2022, 2023, 2024, 2025]
 
 
@@ -233,6 +232,11 @@ def test_moments_through_2016_use_no_later_data():
     assert jobs.sd >= 0.08 * 2 * jobs.target * 0.999
 
 
+def test_latest_window_is_always_a_month():
+    _, vintage = build_moments("Jiangxi", JIANGXI_YEARS, through=2016, forecast=False)
+    assert re.fullmatch(r"\d{4}-\d{2}", vintage["latest_window"]), vintage
+
+
 def test_moment_simulated_value_and_ratio():
     years = [2021, 2022, 2023]
     values = {"a": np.array([1.0, 2.0, 3.0]), "b": np.array([2.0, 2.0, 0.0])}
@@ -375,12 +379,6 @@ def test_through_before_any_data():
         calibrate("Jiangxi", through=2005, maxiter=1, popsize=1, replicates=1, proposals=0, n_draws=0, workers=1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: calibration/calibrate.py:262 calibrate(through=1990) builds the baseline moved to 1991-1995 "
-    "before looking at the data, so it raises model.scenario.ScenarioError (not a ValueError, not caught by "
-    "`jobsim calibrate`, which then prints a traceback) instead of CalibrationError; fix: build the moments "
-    "first, or catch ScenarioError around baseline_scenario() and re-raise CalibrationError saying that "
-    "there is no data up to `through`"))
 def test_through_before_the_model_period_is_a_calibration_error():
     with pytest.raises(CalibrationError):
         calibrate("Jiangxi", through=1990, maxiter=1, popsize=1, replicates=1, proposals=0, n_draws=0, workers=1)
@@ -407,13 +405,6 @@ def test_backtest_origin_without_actuals_names_the_years_with_data():
         assert year in msg
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "BUG: calibration/calibrate.py:154 build_moments turns a monthly series into yearly means of complete "
-    "years with pd.PeriodIndex([...]) without a freq; when no year up to `through` is complete (China's "
-    "surveyed unemployment rate before 2022) the list is empty and pandas raises 'ValueError: freq not "
-    "specified and cannot be inferred', so every China back-test with an origin before 2022 (and "
-    "`jobsim calibrate --region China --through 2021`) crashes; fix: pd.PeriodIndex([...], freq='Y') so "
-    "that the `if obs.empty: continue` below skips it (the same pattern is at calibration/backtest.py:90)"))
 def test_backtest_china_new_urban_jobs(cheap_backtest_calibration):
     bt = backtest("China", "new_urban_jobs", [2017], horizon=2, replicates=2, workers=1)
     _check_backtest_table(bt, origin=2017, years=[2018, 2019], region="China")

@@ -41,7 +41,8 @@ def test_kernel_is_this_interpreter():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import os, sys\nprint(sys.prefix)\nprint(os.getcwd())")])
     _client(nb).execute()
-    prefix, cwd = nb.cells[0].outputs[0]["text"].splitlines()
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream")
+    prefix, cwd = text.splitlines()
     assert Path(prefix).resolve() == Path(sys.prefix).resolve(), (
         f"kernel {KERNEL!r} ({spec.argv}) runs {prefix}, not the test interpreter's environment {sys.prefix}")
     assert Path(cwd).resolve() == ROOT
