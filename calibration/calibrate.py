@@ -169,13 +169,16 @@ def build_moments(region: str, years: list[int], through: int | None = None,
         # No published surveyed rate (Jiangxi, Hunan, the cities): hold the model to the region's stated
         # level (data/population.csv or the assumption in data/assumptions.csv) in every simulated year,
         # with a wide sd, so the search cannot trade an exploding unemployment rate for other moments.
+        # The level is used only if it refers to a year up to `through` (a back-test must not see later data).
         from model.regions import get_region
         fact = get_region(region).fact("surveyed_unemployment_rate")
         level = float(get_region(region).value("surveyed_unemployment_rate"))
-        for y in years:
-            moments.append(Moment(f"surveyed_unemployment_rate {y} (stated level)", "surveyed_unemployment_rate", [y],
-                                  level, 0.006, f"{fact.get('basis', '')} level for {region}: {level:.3f} "
-                                  f"({str(fact.get('note', ''))[:80]})"))
+        fact_year = int(str(fact.get("year", "0"))[:4] or 0)
+        if through is None or fact_year <= through:
+            for y in years:
+                moments.append(Moment(f"surveyed_unemployment_rate {y} (stated level)", "surveyed_unemployment_rate",
+                                      [y], level, 0.006, f"{fact.get('basis', '')} level for {region} "
+                                      f"({fact.get('file', 'data')}, line {fact.get('line', '?')}): {level:.3f}"))
     ratio = _loans_to_jobs(history, region, through)
     if ratio is not None:
         value, text, end = ratio

@@ -39,7 +39,7 @@ def _fail(message: str) -> None:
 
 
 def _available(history: pd.DataFrame, region: str, origin: int | None) -> str:
-    """'Usable series for Jiangxi: gdp (9 yearly points), ...' or the list of regions."""
+    """'usable series for Jiangxi: gdp (9 yearly points), ...'; '' when the error already lists the regions."""
     try:
         region = resolve_region(history, region)
     except ForecastError as exc:
@@ -113,8 +113,8 @@ def format_forecast(fc: Forecast) -> str:
     ranked = fc.cv[fc.cv["mase"].notna()].sort_values("mase", kind="stable")
     others = ", ".join(f"{m} {v:.2f}" for m, v in zip(ranked["model"], ranked["mase"]) if m != fc.model)
     chosen = ranked.loc[ranked["model"] == fc.model, "mase"]
-    score = f"mean MASE {chosen.iloc[0]:.2f}" if len(chosen) else "not back-tested"
-    lines.append(f"model: {fc.model} — {fc.model_description} ({score}; others: {others or 'none'})")
+    score = f"back-test mean MASE {chosen.iloc[0]:.2f}" if len(chosen) else "not back-tested"
+    lines.append(f"model: {fc.model} — {fc.model_description}; {score} (others: {others or 'none'})")
     lines.append("")
     shown = fc.table.copy()
     lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))

@@ -29,12 +29,11 @@ from model.units import unit_table
 # --- policy constants (documented in docs/forecasting.md) --------------------------------------------
 MIN_POINTS = 3  # fewer observations: refuse
 MIN_POINTS_NAIVE = 2  # ... unless only the naive forecast is asked for
-SHORT_SERIES = 8  # fewer observations: naive and drift only (and a local level from LEVEL_MIN_POINTS)
-LEVEL_MIN_POINTS = 5  # keep equal to CANDIDATES["uc_level"].min_points
+SHORT_SERIES = 8  # fewer observations: naive, drift and local level only; intervals span naive and drift
 MAX_GAP_YEARS = 3  # refuse when the last observation is more years than this before the forecast start
 CV_MAX_ORIGINS = 8  # rolling-origin back-tests per candidate (evenly spread, always including the last)
 CV_MIN_ORIGINS = 3  # models needing more history than leaves this many origins are left out (2 for short series)
-CV_MAX_HORIZON_YEARS = 5  # yearly series: horizons 1..min(horizon, this) are back-tested
+CV_HORIZON_YEARS = 5  # yearly series: horizons 1..5 years are back-tested, whatever the requested horizon
 CV_HORIZON_MONTHS = 12  # monthly series: horizons 1..12 months are back-tested
 TIE_DECIMALS = 3  # mean MASEs equal to this many decimals are a tie; the simpler model wins
 OUTPUT_COLUMNS = ["period", "mean", "lo80", "hi80", "lo95", "hi95", "model"]
@@ -165,7 +164,10 @@ def resolve_region(history: pd.DataFrame, region: str) -> str:
     hits = [r for r in regions if r.lower() == str(region).strip().lower()]
     if len(hits) == 1:
         return hits[0]
-    raise ForecastError(f"unknown region {region!r}; regions with history: {', '.join(regions)}")
+    from model.regions import region_ids
+
+    what = "no history for region" if region in region_ids() else "unknown region"
+    raise ForecastError(f"{what} {region!r}; regions with history: {', '.join(regions)}")
 
 
 def resolve_indicator(indicator: str) -> str:
@@ -324,7 +326,7 @@ def _extract(
             if r["start"] == r["end"] and r["stat"] in (("sum",) if kind == "flow" else ("end", "mean")):
                 cands.append(r.to_dict() | {"period": r["end"], "definition": "month"})
             else:
-                why = "not a single month; the series is monthly" if r["start"] != r["end"] else f"stat {r['stat']!r}"
+                why = f"stat {r['stat']!r}" if r["start"] == r["end"] else "not a single month; the series is monthly"
                 dropped.append(_drop(r, why))
     else:
         by_def: dict[str, list[dict]] = {}
@@ -341,18 +343,16 @@ def _extract(
             if stat == best:
                 cands = items
             else:
-                for it in items:
-                    dropped.append(_drop(pd.Series(it), f"the series uses {_STAT_WORDS[best]}, not {_STAT_WORDS[stat]}"))
+                why = f"the series uses {_STAT_WORDS[best]}, not {_STAT_WORDS[stat]}"
+                dropped.extend(_drop(pd.Series(it), why) for it in items)
 
+    used_cols = ["period", "start", "end", "stat", "value", "vintage", "source_file", "line", "note"]
     if cands:
         chosen, dup_dropped = _choose_rows(pd.DataFrame(cands))
         dropped.extend(dup_dropped)
-        chosen = chosen.sort_values("period", kind="stable")
+        used = chosen.sort_values("period", kind="stable")[used_cols].reset_index(drop=True)
     else:
-        chosen = pd.DataFrame(columns=["period", "start", "end", "stat", "value", "vintage", "source_file", "line", "note"])
-
-    used_cols = ["period", "start", "end", "stat", "value", "vintage", "source_file", "line", "note"]
-    used = chosen[used_cols].reset_index(drop=True) if len(chosen) else chosen.reindex(columns=used_cols)
+        used = pd.DataFrame(columns=used_cols)
     dropped_df = pd.DataFrame(dropped, columns=["start", "end", "stat", "value", "source_file", "line", "reason"])
     if len(dropped_df):
         dropped_df = dropped_df.sort_values(["start", "end", "line"], kind="stable").reset_index(drop=True)
@@ -442,11 +442,15 @@ def series_for(
         last_year = int(str(ext.used["period"].iloc[-1])[:4])
         gap = ext.reference_year - last_year
         if gap > max_gap_years:
-            against = f"the origin {ext.origin}" if ext.origin is not None else f"{ext.reference_year}, the latest year in {ext.region}'s data"
+            if ext.origin is not None:
+                against = f"the origin {ext.origin}"
+            else:
+                against = f"{ext.reference_year}, the latest year in {ext.region}'s data"
             raise ForecastError(
                 f"{ext.region} {ext.indicator}: the last usable point is {last_year}, {gap} years before "
                 f"{against} (more than {max_gap_years}); the series may have stopped and is not extrapolated "
-                f"over the missing years (an origin of {last_year + max_gap_years} or earlier would forecast from where it ends)"
+                f"over the missing years (an origin of {last_year + max_gap_years} or earlier would forecast "
+                "from where it ends)"
             )
     return series, ext
 
@@ -670,7 +674,7 @@ def _default_candidates(y: np.ndarray, monthly: bool) -> tuple[list[str], list[s
     if n < SHORT_SERIES:
         notes.append(
             f"short series ({n} points, fewer than {SHORT_SERIES}): candidates {', '.join(names)}"
-            + ("" if "uc_level" in names else f" (a local level from {LEVEL_MIN_POINTS} points)")
+            + ("" if "uc_level" in names else f" (a local level from {CANDIDATES['uc_level'].min_points} points)")
             + "; the intervals also span the naive and drift intervals"
         )
     return names, notes
@@ -913,8 +917,8 @@ def forecast_series(
 
     `series` has a PeriodIndex of frequency 'Y' or 'M' (integer years as index are accepted); NaN
     marks missing periods. The candidates (by default those the number of points allows) are compared
-    by rolling-origin cross-validation: mean MASE over horizons 1..h, each error scaled by the
-    training window's one-step naive MAE; ties go to the simpler model. The winner is refitted on the
+    by rolling-origin cross-validation: mean MASE over horizons 1..5 years (1..12 months), each error
+    scaled by the training window's one-step naive MAE; ties go to the simpler model. The winner is refitted on the
     whole series and forecasts `horizon` years (12*horizon months), or with `origin` the `horizon`
     years after the origin. Intervals: the model's, at least as wide as the back-test errors, and on
     short series also spanning the naive and drift intervals. `nonnegative` (default: all
@@ -974,7 +978,7 @@ def _forecast_steps(
     """Back-test the candidates, refit the best on the whole series, and build the forecast table."""
     n = int(np.sum(~np.isnan(y)))
     monthly = s.index.freqstr.startswith("M")
-    h_cv = CV_HORIZON_MONTHS if monthly else min(horizon, CV_MAX_HORIZON_YEARS)
+    h_cv = CV_HORIZON_MONTHS if monthly else CV_HORIZON_YEARS
     cv, raw, cv_notes = _cross_validate(y, names, h_cv)
     notes.extend(cv_notes)
     ranking = _ranking(cv)
@@ -1024,10 +1028,11 @@ def _forecast_steps(
         mean, lo80, hi80, lo95, hi95 = (np.maximum(a, 0.0) for a in (mean, lo80, hi80, lo95, hi95))
 
     sl = slice(offset, offset + len(periods))
+    columns = dict(zip(OUTPUT_COLUMNS[1:6], (mean, lo80, hi80, lo95, hi95)))
     table = pd.DataFrame(
         {
             "period": [_period_label(p) for p in periods],
-            **{k: np.round(v[sl].astype(float), 4) for k, v in zip(OUTPUT_COLUMNS[1:6], (mean, lo80, hi80, lo95, hi95))},
+            **{k: np.round(v[sl].astype(float), 4) for k, v in columns.items()},
             "model": chosen,
         }
     )
@@ -1046,7 +1051,6 @@ def _forecast_steps(
         horizon=horizon,
         origin=origin,
     )
-
 
 
 def _as_period_series(series: pd.Series) -> pd.Series:
@@ -1098,19 +1102,21 @@ def forecast_for(
     series, ext = series_for(history, region, indicator, origin=origin, max_gap_years=max_gap_years, freq=freq)
     need = MIN_POINTS_NAIVE if candidates is not None and list(candidates) == ["naive"] else MIN_POINTS
     if ext.n_points < need:
-        have = f"{ext.n_points} usable {ext.points_word} point(s)" + (f" ({ext.periods_text()})" if ext.n_points else "")
+        have = f"{ext.n_points} usable {ext.points_word} point(s)"
+        have += f" ({ext.periods_text()})" if ext.n_points else ""
         cut = f" up to {origin}" if origin is not None else ""
         raise ForecastError(
             f"{ext.region} {ext.indicator}: {have}{cut}; skipped: {ext.skipped_text()}; a forecast needs at least "
             f"{need} {ext.points_word} points ({ext.definition}), e.g. from a --data file in the history schema"
         )
-    kind_nonneg = not (ext.definition == _STAT_WORDS["growth"])
+    # Counts, levels and rates cannot fall below 0 (growth rates can); a series with a negative value is left alone.
+    nonnegative = ext.definition != _STAT_WORDS["growth"] and bool(np.nanmin(series.to_numpy()) >= 0)
     fc = forecast_series(
         series,
         horizon,
         origin=origin,
         candidates=candidates,
-        nonnegative=kind_nonneg and bool(np.nanmin(series.to_numpy()) >= 0),
+        nonnegative=nonnegative,
         name=ext.indicator,
         unit=ext.unit,
     )
