@@ -408,6 +408,7 @@ def write_result(res: CalibrationResult, path: Path | None = None) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(f"# Calibrated parameters for {res.region}, written by `jobsim calibrate`. Do not edit by hand.\n")
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone to read
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -120,6 +120,7 @@ def main() -> None:
     fd, tmp = tempfile.mkstemp(dir=args.doc.parent, prefix=".methodology.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, args.doc)
     print(f"updated {args.doc}")
 

@@ -144,6 +144,7 @@ def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
     try:
         encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind == "f"}
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone to read
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
