@@ -24,7 +24,7 @@ test: setup
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: setup
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --calibration
 
 app: setup
 	$(BIN)/streamlit run app/Home.py

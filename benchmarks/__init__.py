@@ -55,6 +55,7 @@ TARGETS: dict[str, tuple[str, float, str, tuple[str, float] | None]] = {
     "model_100_run_s": ("<=", 2.0, "s", ("large_scale", 100)),
     "model_100_peak_mb": ("<=", 1024.0, "MB", ("memory_scale", 100)),
     "core_speedup": (">=", 30.0, "x", ("core_workers", 100_000)),
+    "calibration_jiangxi_s": ("<=", 600.0, "s", None),
     "core_agree_hires": ("<=", 0.15, "", None),
     "core_agree_unemployed": ("<=", 0.15, "", None),
 }
@@ -220,14 +221,36 @@ def bench_core(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[Re
     return out, aggregates
 
 
-def run_all(config: BenchConfig = FULL, log: Callable[[str], None] | None = None) -> dict:
-    """Run every benchmark; returns {"config", "machine", "results", "core_aggregates"}."""
+def bench_calibration(log: Callable[[str], None]) -> list[Result]:
+    """A full Jiangxi calibration (default settings, two worker processes), written to a scratch file."""
+    import tempfile
+    import time
+
+    from calibration.calibrate import calibrate, write_result
+
+    log("calibrating Jiangxi (several minutes)")
+    started = time.perf_counter()
+    res = calibrate("Jiangxi", progress=log)
+    seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        write_result(res, Path(tmp) / "jiangxi.yaml")
+    return [Result("calibration_jiangxi_s", "Jiangxi calibration (jobsim calibrate defaults)", seconds, "s",
+                   f"{res.info['evaluations']} model evaluations x {len(res.info['seeds'])} replicates at scale "
+                   f"{res.info['scale']:g}; distance {res.distance:.2f} over {len(res.moments)} moments")]
+
+
+def run_all(config: BenchConfig = FULL, log: Callable[[str], None] | None = None,
+            calibration: bool = False) -> dict:
+    """Run every benchmark; returns {"config", "machine", "results", "core_aggregates"}.
+    `calibration=True` adds the (minutes-long) Jiangxi calibration timing."""
     log = log or (lambda msg: print(f"[bench] {msg}", file=sys.stderr, flush=True))
     machine = machine_info()
     results: list[Result] = []
     results += bench_whole_model(config, log)
     core_results, aggregates = bench_core(config, log)
     results += core_results
+    if calibration:
+        results += bench_calibration(log)
     results = [judge(r, config) for r in results]
     return {"config": asdict(config), "machine": machine, "results": results, "core_aggregates": aggregates}
 

@@ -14,6 +14,13 @@ import numpy as np
 from model import agents as A
 
 
+def whole_agents(x: float) -> int:
+    """Whole agents in `x` agents' worth of volume, never more: the 1e-6-agent epsilon only absorbs
+    float error (a share meant as 12/65 must be written with enough digits, 0.184615384615, for
+    65万 x share to be 12万)."""
+    return int(np.floor(x + 1e-6))
+
+
 class Programme(mesa.Agent):
     """A programme: reads its lever for the current year and acts on the worker and firm arrays."""
 
@@ -35,8 +42,7 @@ class Programme(mesa.Agent):
     def volume_quota(self, volume_persons: float) -> int:
         """Whole agents due this month so that the year's total is floor(volume / scale)."""
         self.new_year_check()
-        # The small epsilon absorbs float error (65万 x 12/65 is 119999.99999... persons).
-        due = int(np.floor(volume_persons / self.model.scale * (self.model.month_of_year + 1) / 12 + 1e-6))
+        due = whole_agents(volume_persons / self.model.scale * (self.model.month_of_year + 1) / 12)
         return max(0, due - self.used_this_year)
 
     def pick(self, candidates: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -69,7 +75,7 @@ class TrainingProgramme(Programme):
         volume = self.yearly()
         share = m.lever("entrepreneurship_training_share")
         n_all = self.volume_quota(volume)  # also resets the year
-        due_entre = int(np.floor(volume * share / m.scale * (m.month_of_year + 1) / 12 + 1e-6))
+        due_entre = whole_agents(volume * share / m.scale * (m.month_of_year + 1) / 12)
         n_entre = min(n_all, max(0, due_entre - self.entre_used_this_year))
         n_general = n_all - n_entre
 
@@ -368,7 +374,7 @@ class GrassrootsProgramme(Programme):
         if m.month_of_year == self.INTAKE_MONTH:
             self.used_this_year = 0
             self.year = m.year
-            n = int(np.floor(self.yearly() / m.scale + 1e-6))
+            n = whole_agents(self.yearly() / m.scale)
             fresh = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.grad_month == m.month))
             new = self.pick(fresh, n)
             w.transition(new, A.SUBSIDISED_POST, m.month)

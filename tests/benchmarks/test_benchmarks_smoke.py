@@ -30,7 +30,8 @@ def test_benchmarks_quick_smoke(tmp_path):
     report = run_all(SMOKE, log=lambda msg: None)
     results = {r.id: r for r in report["results"]}
     assert set(results) == EXPECTED
-    assert set(TARGETS) <= EXPECTED
+    # The calibration timing is opt-in (`--calibration`, minutes long); every other target is measured here.
+    assert set(TARGETS) - {"calibration_jiangxi_s"} <= EXPECTED
     for r in results.values():
         assert math.isfinite(r.value), r
         assert r.value >= 0, r
