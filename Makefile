@@ -27,6 +27,7 @@ bench: setup
 	$(BIN)/python -m benchmarks --calibration
 
 app: setup
+	@test -f app/Home.py || { echo "The Streamlit app is not built yet; use 'jobsim run' and 'jobsim run-bundled'." >&2; exit 2; }
 	$(BIN)/streamlit run app/Home.py
 
 clean:

@@ -360,15 +360,30 @@ def _posterior_draws(best, bounds, mapper, proposals, n_draws, seed):
     cand = np.clip(cand, lo, hi)
     dist = np.array(list(mapper(_distance, cand)))
     log_q = -0.5 * np.sum(((cand - best) / sd) ** 2, axis=1)
-    log_w = -0.5 * dist - log_q
-    log_w -= log_w.max()
-    w = np.exp(log_w)
-    w /= w.sum()
-    ess = float(1.0 / np.sum(w**2))
+
+    def weights(temperature: float) -> tuple[np.ndarray, float]:
+        log_w = -0.5 * dist / temperature - log_q
+        log_w -= log_w.max()
+        w = np.exp(log_w)
+        w /= w.sum()
+        return w, float(1.0 / np.sum(w**2))
+
+    # With few, tight moments the weights collapse onto one or two proposals. The likelihood is then
+    # tempered (distance divided by T >= 1, doubling T) until the effective sample size reaches a
+    # quarter of the proposals: this widens the approximate posterior, erring on the side of more
+    # parameter uncertainty, and T is recorded.
+    temperature, (w, ess_untempered) = 1.0, weights(1.0)
+    ess = ess_untempered
+    while ess < max(2.0, proposals / 4) and temperature < 1024:
+        temperature *= 2
+        w, ess = weights(temperature)
     pick = rng.choice(len(cand), size=n_draws, replace=True, p=w)
     draws = [{f"p{i}": float(v) for i, v in enumerate(cand[k])} for k in pick]
-    return draws, {"method": "importance sampling, Gaussian proposal (sd 3% of each range) around the optimum",
-                   "proposals": int(proposals), "effective_sample_size": round(ess, 1)}
+    return draws, {"method": "importance sampling, Gaussian proposal (sd 3% of each range) around the optimum, "
+                             "likelihood exp(-distance / (2 T))",
+                   "proposals": int(proposals), "temperature": temperature,
+                   "effective_sample_size": round(ess, 1),
+                   "effective_sample_size_untempered": round(ess_untempered, 1)}
 
 
 # --- writing ----------------------------------------------------------------------------------------

@@ -88,7 +88,8 @@ def build_calibration_tables() -> str:
                   f"scale {info.get('scale')}, {len(info.get('seeds', []))} seeds, {info.get('evaluations')} "
                   f"evaluations in {info.get('seconds')} s; data through {vintage}; distance {doc.get('distance')}; "
                   f"{len(doc.get('draws') or [])} posterior draws "
-                  f"(effective sample size {(info.get('posterior') or {}).get('effective_sample_size')}).", ""]
+                  f"(effective sample size {(info.get('posterior') or {}).get('effective_sample_size')}, "
+                  f"temperature {(info.get('posterior') or {}).get('temperature', 1)}).", ""]
         params = pd.DataFrame([{"parameter": k, "value": v["value"], "prior": v["prior_value"], "min": v["min"],
                                 "max": v["max"], "unit": v["unit"]} for k, v in doc["parameters"].items()])
         moments = pd.DataFrame([{"moment": m["name"], "target": m["target"], "simulated": m["simulated"], "sd": m["sd"],
