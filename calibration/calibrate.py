@@ -16,6 +16,7 @@ ensembles. The result is written to `calibration/params/<region>.yaml` with prov
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import math
 import multiprocessing
 import os
@@ -244,6 +245,10 @@ def _simulate(theta: np.ndarray) -> dict[str, np.ndarray]:
         model.run()
         for v in c["variables"]:
             sums[v] = sums.get(v, 0) + model.recorder.region_yearly(v)
+        del model
+    # A model is a web of references (Mesa agents point back to it): collect it now, or the arrays of
+    # hundreds of evaluated models pile up in each worker before the cyclic collector runs.
+    gc.collect()
     return {v: s / len(c["seeds"]) for v, s in sums.items()}
 
 

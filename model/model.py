@@ -107,8 +107,13 @@ class LabourMarketModel(mesa.Model):
             self.running = False
 
     def run(self) -> None:
+        """Step through the whole period, then release Mesa's per-model id counter.
+
+        Mesa 3.3 keeps `Agent._ids[model]` in a class-level dict, which holds every model ever built
+        alive (calibration builds thousands); no agents are added after the run, so it is dropped."""
         for _ in range(self.n_months):
             self.step()
+        mesa.Agent._ids.pop(self, None)
 
     def begin_month(self) -> None:
         self.month += 1
