@@ -16,11 +16,12 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from model.atomic import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -312,17 +313,7 @@ def write_json_atomic(report: dict, path: str | Path) -> Path:
     """Write the report as JSON to a temporary file beside `path`, then rename it over `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(report_to_json(report), fh, indent=2, ensure_ascii=False, allow_nan=True)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write_text(path, json.dumps(report_to_json(report), indent=2, ensure_ascii=False, allow_nan=True) + "\n")
 
 
 __all__ = ["BenchConfig", "FULL", "QUICK", "Result", "TARGETS", "run_all", "format_report", "write_json_atomic",

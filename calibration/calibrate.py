@@ -19,8 +19,6 @@ import datetime as _dt
 import gc
 import math
 import multiprocessing
-import os
-import tempfile
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -33,6 +31,7 @@ from scipy import optimize
 
 from calibration.history import load_history
 from model import __version__
+from model.atomic import atomic_write_text
 from model.model import LabourMarketModel
 from model.parameters import load_parameters
 from model.paths import calibration_params_dir, scenarios_dir
@@ -423,17 +422,8 @@ def write_result(res: CalibrationResult, path: Path | None = None) -> Path:
     path = Path(path) if path else calibration_params_dir() / f"{res.region.lower()}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(result_document(res), allow_unicode=True, sort_keys=False, width=110)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"# Calibrated parameters for {res.region}, written by `jobsim calibrate`. Do not edit by hand.\n")
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone to read
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, f"# Calibrated parameters for {res.region}, written by `jobsim calibrate`. "
+                            f"Do not edit by hand.\n{text}")
     from model.parameters import _load_cached
     _load_cached.cache_clear()
     return path

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pandas as pd
 
 from calibration.backtest import backtest
 from model import __version__
+from model.atomic import atomic_write_text
 from model.paths import PROJECT_ROOT
 
 STANDARD_SET = [  # (region, indicator, origins, horizon)
@@ -118,11 +117,7 @@ def main() -> None:
     text = replace_section(text, "calibration", build_calibration_tables())
     if not args.calibration_only:
         text = replace_section(text, "backtests", build_backtests(quick=not args.thorough, replicates=args.replicates))
-    fd, tmp = tempfile.mkstemp(dir=args.doc.parent, prefix=".methodology.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, args.doc)
+    atomic_write_text(args.doc, text)
     print(f"updated {args.doc}")
 
 

@@ -214,7 +214,7 @@ class LabourMarketModel(mesa.Model):
         self._startup_exits()
 
     def _startup_exits(self) -> None:
-        f, p, w = self.firms, self.p, self.workers
+        f, p = self.firms, self.p
         lb = np.flatnonzero(f.loan_backed & f.alive)
         if len(lb) == 0:
             return

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import xarray as xr
 import yaml
 
 from model import __version__
+from model.atomic import atomic_path
 from model.model import LabourMarketModel
 from model.parameters import ParameterSet, load_parameters
 from model.paths import calibration_params_dir
@@ -137,20 +136,10 @@ def _as_run(scenario: Scenario, replicates: int, seed: int, scale: float) -> Sce
 
 def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
     """Write NetCDF atomically: to a temporary file in the same folder, then rename over `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind == "f"}
+    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind == "f"}
+    with atomic_path(path) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone to read
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return Path(path)
 
 
 def read_dataset(path: str | Path) -> xr.Dataset:

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 import calibration.backtest as backtest_module
 import calibration.calibrate as calibrate_module
+import model.atomic as atomic_module
 import model.parameters
 import model.paths
 import model.run
@@ -299,7 +300,7 @@ def test_write_result_is_atomic(small_result, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(calibrate_module.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic_module.os, "replace", broken_replace)  # the one place files are renamed
     with pytest.raises(OSError, match="disk full"):
         write_result(small_result, target)
     assert target.read_bytes() == before
