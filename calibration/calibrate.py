@@ -7,10 +7,10 @@ jobs over the simulated years (`calibration.forecast`). The distance is
 `sum(((simulated - target) / sd) ** 2)` with each moment's `sd` from the data's own spread, its
 staleness or the forecast interval; simulations use the same replicate seeds for every candidate
 (common random numbers). The search is scipy's differential evolution within the parameter bounds
-of `data/parameters/<region>.yaml` (`calibrate: true`). Parameter uncertainty is approximated by
-self-normalised importance sampling around the optimum (a Gaussian proposal, the synthetic-Gaussian
-likelihood exp(-distance / 2), a flat prior on the bounds), from which `draws` are resampled for
-ensembles. The result is written to `calibration/params/<region>.yaml` with provenance.
+of `data/parameters/<region>.yaml` (`calibrate: true`). Parameter uncertainty is approximated
+locally: proposals from a Gaussian around the optimum (the local prior) are weighted by the synthetic
+likelihood exp(-distance / (2 T)), tempered (T >= 1) until the weights are not degenerate, and
+`draws` are resampled from them for ensembles. The result is written to `calibration/params/<region>.yaml` with provenance.
 """
 
 from __future__ import annotations
@@ -346,15 +346,15 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
 
 
 def _posterior_draws(best, bounds, mapper, proposals, n_draws, seed):
-    """Self-normalised importance sampling of exp(-distance/2) with a Gaussian proposal around `best`."""
+    """Approximate posterior draws: a local Gaussian prior around `best` (sd 3% of each range, truncated to
+    the bounds), sampled directly, each draw weighted by the synthetic likelihood exp(-distance / (2 T))."""
     if proposals <= 0 or n_draws <= 0:
         return [], {"method": "none (no draws requested)"}
     rng = np.random.default_rng(seed)
     lo = np.array([b[0] for b in bounds])
     hi = np.array([b[1] for b in bounds])
     sd = (hi - lo) * 0.03
-    # A Gaussian truncated to the bounds: out-of-bounds proposals are drawn again, so the density
-    # below is right up to a constant that cancels in the normalised weights.
+    # Proposals from a Gaussian around the optimum truncated to the bounds (out-of-bounds ones drawn again).
     cand = best + rng.normal(size=(proposals, len(best))) * sd
     for _ in range(50):
         out = np.any((cand < lo) | (cand > hi), axis=1)
@@ -363,10 +363,9 @@ def _posterior_draws(best, bounds, mapper, proposals, n_draws, seed):
         cand[out] = best + rng.normal(size=(int(out.sum()), len(best))) * sd
     cand = np.clip(cand, lo, hi)
     dist = np.array(list(mapper(_distance, cand)))
-    log_q = -0.5 * np.sum(((cand - best) / sd) ** 2, axis=1)
-
     def weights(temperature: float) -> tuple[np.ndarray, float]:
-        log_w = -0.5 * dist / temperature - log_q
+        # The proposal is the (local, Gaussian) prior, so a proposal's weight is its likelihood alone.
+        log_w = -0.5 * dist / temperature
         log_w -= log_w.max()
         w = np.exp(log_w)
         w /= w.sum()
@@ -383,8 +382,8 @@ def _posterior_draws(best, bounds, mapper, proposals, n_draws, seed):
         w, ess = weights(temperature)
     pick = rng.choice(len(cand), size=n_draws, replace=True, p=w)
     draws = [{f"p{i}": float(v) for i, v in enumerate(cand[k])} for k in pick]
-    return draws, {"method": "importance sampling, Gaussian proposal (sd 3% of each range) around the optimum, "
-                             "likelihood exp(-distance / (2 T))",
+    return draws, {"method": "local Gaussian prior around the optimum (sd 3% of each range), sampled and "
+                             "weighted by the likelihood exp(-distance / (2 T))",
                    "proposals": int(proposals), "temperature": temperature,
                    "effective_sample_size": round(ess, 1),
                    "effective_sample_size_untempered": round(ess_untempered, 1)}
@@ -401,7 +400,7 @@ def result_document(res: CalibrationResult) -> dict:
         "calibrated_on": _dt.date.today().isoformat(),
         "jobsim_version": __version__,
         "method": "method of simulated moments (common random numbers, scipy differential evolution); "
-                  "uncertainty by importance sampling around the optimum",
+                  "uncertainty by a locally weighted sample around the optimum",
         "distance": round(res.distance, 4),
         "info": res.info,
         "parameters": {
