@@ -121,8 +121,9 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
         params = scenario_parameters(scenario, use_calibrated=False).with_overrides(cal.values, origin="calibrated").values
         levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
         sims = []
+        scale = calibration_scale(region)
         for s in replicate_seeds(seed, replicates):
-            m = LabourMarketModel(region, years[0], years[-1], levers, params, scale=calibration_scale(region), seed=s)
+            m = LabourMarketModel(region, years[0], years[-1], levers, params, scale=scale, seed=s)
             m.run()
             sims.append(m.recorder.region_yearly(variable) / factor)
         sims = np.array(sims)

@@ -64,6 +64,9 @@ class LabourMarketModel(mesa.Model):
         self.vacancies = np.zeros(len(self.firms), np.int64)
         self._tallies = {name: np.zeros(self.n_areas) for name in TALLIES}
         self.initial_stocks = self.status_stocks()
+        # Unemployment-insurance coverage of urban firm jobs per area (insured / urban firm employees at the start).
+        urban_firm = self.initial_stocks[:, 1, A.EMPLOYED_FIRM] * self.scale
+        self.insurance_coverage = np.array([min(1.0, f.ui_insured / max(u, 1.0)) for f, u in zip(self.facts, urban_firm)])
 
         # Programmes in a fixed order (Mesa's AgentSet keeps insertion order when not shuffled).
         self.programmes = mesa.agent.AgentSet(
@@ -325,17 +328,10 @@ class LabourMarketModel(mesa.Model):
         # A worker hired by a firm in another city stays counted where they live (as the labour-force
         # survey counts residents), so city stocks and flows stay consistent.
         w.search_mult[idx] = 1.0
-        f_urban_cov = self._coverage()
-        w.insured[idx] = self.rng.random(len(idx)) < f_urban_cov[w.area[idx]]
+        w.insured[idx] = self.rng.random(len(idx)) < self.insurance_coverage[w.area[idx]]
         np.subtract.at(self.vacancies, firm, 1)
         lb = f.loan_backed[firm]
         self.tally("startup_jobs", idx[lb])
-
-    def _coverage(self) -> np.ndarray:
-        if not hasattr(self, "_cov"):
-            urban_firm = self.initial_stocks[:, 1, A.EMPLOYED_FIRM] * self.scale
-            self._cov = np.array([min(1.0, f.ui_insured / max(u, 1.0)) for f, u in zip(self.facts, urban_firm)])
-        return self._cov
 
     def place_in_vacancies(self, idx: np.ndarray) -> None:
         """Place workers directly in open vacancies of their area (firms in proportion to vacancies)."""
