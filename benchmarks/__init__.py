@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from model.atomic import atomic_write_text
+from jobsim.model.outputs.atomic import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def bench_core(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[Re
     out.append(Result("core_per_agent_rate", "Core loop, per-agent Mesa", pa_rate, "agent-steps/s",
                       f"{size}; {min(pa_times) / months * 1000:.1f} ms/month, min of {len(pa_times)}",
                       extra={"all_s": pa_times, "agent_steps": agent_steps}))
-    out.append(Result("core_vectorised_rate", "Core loop, vectorised (model.matching.match)", vec_rate,
+    out.append(Result("core_vectorised_rate", "Core loop, vectorised (jobsim.model.core.matching.match)", vec_rate,
                       "agent-steps/s",
                       f"{size}; {min(vec_times) / months * 1000:.2f} ms/month, min of {len(vec_times)}",
                       extra={"all_s": vec_times, "agent_steps": agent_steps}))
@@ -227,7 +227,7 @@ def bench_calibration(log: Callable[[str], None]) -> list[Result]:
     import tempfile
     import time
 
-    from calibration.calibrate import calibrate, write_result
+    from jobsim.calibration.calibrate import calibrate, write_result
 
     log("calibrating Jiangxi (several minutes)")
     started = time.perf_counter()

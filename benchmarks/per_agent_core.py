@@ -6,13 +6,13 @@ This is the reference the vectorised model is measured against, so it mirrors it
   probability `separation_rate_monthly` (involuntarily with probability `layoff_share`); otherwise,
   if the firm was above its demand at the start of the month, with probability
   0.25 x excess / employment (a layoff). Vacancies are then round(demand) - employment.
-- search -- `LabourMarketModel.search_intensity` and `model.matching.match`: an unemployed worker
+- search -- `LabourMarketModel.search_intensity` and `jobsim.model.core.matching.match`: an unemployed worker
   (including one who separated this month) draws a Poisson number of applications with mean
   applications_per_month x max((1 - decay)^months unemployed, 0.3) x search multiplier; each goes
   to the home area, or with probability `cross_city_search_share` (or when home has no vacancy) to
   an area drawn in proportion to its vacancies; within the area, to a firm in proportion to its
   vacancies; one application per worker and firm counts.
-- matching -- `model.matching.match`: the firm finds each applicant suitable with probability
+- matching -- `jobsim.model.core.matching.match`: the firm finds each applicant suitable with probability
   min(1, success_rate x exp(-skill_weight x gap)), ranks the suitable ones by -skill_weight x gap plus
   a Gumbel(0, 1) shock, and offers its vacancies to the best; a worker with several offers takes one
   at random, and the others lapse.

@@ -9,7 +9,7 @@ Per month, in the model's order:
 3. search and matching: the unemployed (including this month's separated) search with
    `LabourMarketModel.search_intensity` (applications x max((1 - decay)^months unemployed, 0.3) x
    search multiplier; no training or insurance multipliers here, as there are no programmes) and
-   `model.matching.match` -- the model's own function -- matches them; hires move to the firm's area.
+   `jobsim.model.core.matching.match` -- the model's own function -- matches them; hires move to the firm's area.
 
 The separation rule is re-implemented in a few lines mirroring `separate_workers` (its private
 helpers are not imported); matching is the model's. `benchmarks/per_agent_core.py` is the same loop
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.synthetic import CoreResult, CoreSetup
-from model.matching import match
+from jobsim.model.core.matching import match
 
 
 class VectorisedCore:

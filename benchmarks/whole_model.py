@@ -2,7 +2,7 @@
 
 Construction (`LabourMarketModel(...)`: population, firms, programmes, recorder) is timed apart from
 `model.run()` (the 60 monthly steps), which is the "per run after set-up" figure. Inputs are loaded
-once, as `model.run.run_scenario` does: parameters from `model.run.scenario_parameters`, levers from
+once, as `jobsim.model.experiments.ensemble.run_scenario` does: parameters from `jobsim.model.experiments.ensemble.scenario_parameters`, levers from
 the scenario for every lever in the registry. Peak memory is measured in a fresh Python process
 (`subprocess`) that builds and runs one replicate and makes its output Dataset, as `run_scenario`
 does for each replicate.
@@ -26,9 +26,9 @@ SCENARIO = REPO / "scenarios" / "jiangxi_baseline.yaml"
 
 def jiangxi_inputs(path: Path = SCENARIO):
     """(scenario, parameter values, levers) of the Jiangxi baseline, as `run_scenario` prepares them."""
-    from model.registry import lever_ids
-    from model.run import scenario_parameters
-    from model.scenario import load_scenario
+    from jobsim.model.inputs.registry import lever_ids
+    from jobsim.model.experiments.ensemble import scenario_parameters
+    from jobsim.model.inputs.scenario import load_scenario
 
     scenario = load_scenario(path)
     params = scenario_parameters(scenario).values
@@ -37,7 +37,7 @@ def jiangxi_inputs(path: Path = SCENARIO):
 
 
 def build_model(scale: float, inputs=None):
-    from model.model import LabourMarketModel
+    from jobsim.model.core.model import LabourMarketModel
 
     scenario, params, levers = inputs if inputs is not None else jiangxi_inputs()
     return LabourMarketModel(scenario.region, scenario.period.first_year, scenario.period.last_year, levers,

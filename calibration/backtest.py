@@ -1,6 +1,6 @@
 """Back-tests: calibrate and forecast with data up to an origin year, project forward, compare with what happened.
 
-For each origin the statistical forecast (`calibration.forecast`) and the model's baseline
+For each origin the statistical forecast (`jobsim.calibration.forecast`) and the model's baseline
 (calibrated on data up to the origin, levers at the region's baseline volumes) are set against the
 actual values of the following years, with the naive forecast (last observed value) as a yardstick.
 Errors: absolute, percentage, and MASE (absolute error over the in-sample mean absolute one-year
@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.calibrate import baseline_scenario, calibrate, calibration_scale
-from calibration.forecast import ForecastError, forecast_for, series_for
-from calibration.history import load_history
-from model.registry import indicators, lever_ids
-from model.run import replicate_seeds, scenario_parameters
-from model.model import LabourMarketModel
-from model.units import to_base
+from jobsim.calibration.calibrate import baseline_scenario, calibrate, calibration_scale
+from jobsim.calibration.forecast import ForecastError, forecast_for, series_for
+from jobsim.model.inputs.history import load_history
+from jobsim.model.inputs.registry import indicators, lever_ids
+from jobsim.model.experiments.ensemble import replicate_seeds, scenario_parameters
+from jobsim.model.core.model import LabourMarketModel
+from jobsim.model.inputs.units import to_base
 
 COLUMNS = ["origin", "year", "actual", "forecast", "forecast_lo80", "forecast_hi80", "forecast_model",
            "model_median", "model_p10", "model_p90", "naive",

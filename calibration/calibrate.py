@@ -3,7 +3,7 @@
 Moments are (a) the latest historical levels of the indicators a region publishes (new urban jobs,
 unemployment rates, re-employment, hard-to-employ placed, rural transfer) and its loans-to-jobs
 ratio, matched by the model's first simulated year, and (b) the statistical forecast of new urban
-jobs over the simulated years (`calibration.forecast`). The distance is
+jobs over the simulated years (`jobsim.calibration.forecast`). The distance is
 `sum(((simulated - target) / sd) ** 2)` with each moment's `sd` from the data's own spread, its
 staleness or the forecast interval; simulations use the same replicate seeds for every candidate
 (common random numbers). The search is scipy's differential evolution within the parameter bounds
@@ -29,15 +29,15 @@ import pandas as pd
 import yaml
 from scipy import optimize
 
-from calibration.history import load_history
-from model import __version__
-from model.atomic import atomic_write_text
-from model.model import LabourMarketModel
-from model.parameters import load_parameters
-from model.paths import calibration_params_dir, scenarios_dir
-from model.registry import indicators, lever_ids
-from model.run import replicate_seeds
-from model.scenario import Scenario, load_scenario
+from jobsim.model.inputs.history import load_history
+from jobsim.model import __version__
+from jobsim.model.outputs.atomic import atomic_write_text
+from jobsim.model.core.model import LabourMarketModel
+from jobsim.model.inputs.parameters import load_parameters
+from jobsim.model.inputs.paths import calibration_params_dir, scenarios_dir
+from jobsim.model.inputs.registry import indicators, lever_ids
+from jobsim.model.experiments.ensemble import replicate_seeds
+from jobsim.model.inputs.scenario import Scenario, load_scenario
 
 # The bundled scenario that defines each region's baseline levers (first-year volumes carried forward).
 BASELINE_SCENARIOS = {"Jiangxi": "jiangxi_baseline", "Fuzhou": "fuzhou_2024", "Hunan": "hunan_2021",
@@ -110,14 +110,14 @@ def baseline_scenario(region: str, first_year: int | None = None, last_year: int
     data["targets"] = [{"indicator": "new_urban_jobs", "area": region, "start_year": first_year,
                         "end_year": last_year, "basis": "total", "comparison": ">=", "value": 0,
                         "unit": "10k persons", "note": "placeholder: no plan target applies to a moved baseline"}]
-    from model.scenario import scenario_from_dict
+    from jobsim.model.inputs.scenario import scenario_from_dict
     return scenario_from_dict(data, source=f"{s.name} moved to {first_year}-{last_year}")
 
 
 def calibration_scale(region: str) -> float:
     """Persons per agent giving about TARGET_AGENTS worker agents (rounded to 2 significant digits)."""
-    from model.population import area_ids
-    from model.regions import get_region
+    from jobsim.model.core.population import area_ids
+    from jobsim.model.inputs.regions import get_region
     working = sum(get_region(a).value("population") * get_region(a).value("share_age_15_59") for a in area_ids(region))
     raw = working / TARGET_AGENTS
     digits = int(math.floor(math.log10(raw)))
@@ -133,8 +133,8 @@ def _model_variable(indicator: str) -> str:
 def build_moments(region: str, years: list[int], through: int | None = None,
                   history: pd.DataFrame | None = None, forecast: bool = True) -> tuple[list[Moment], dict]:
     """Moments for a baseline simulated over `years` from history with windows ending by `through`."""
-    from calibration.forecast import ForecastError, forecast_for, series_for
-    from model.units import to_base
+    from jobsim.calibration.forecast import ForecastError, forecast_for, series_for
+    from jobsim.model.inputs.units import to_base
 
     history = load_history() if history is None else history
     moments: list[Moment] = []
@@ -170,7 +170,7 @@ def build_moments(region: str, years: list[int], through: int | None = None,
         # level (data/population.csv or the assumption in data/assumptions.csv) in every simulated year,
         # with a wide sd, so the search cannot trade an exploding unemployment rate for other moments.
         # The level is used only if it refers to a year up to `through` (a back-test must not see later data).
-        from model.regions import get_region
+        from jobsim.model.inputs.regions import get_region
         fact = get_region(region).fact("surveyed_unemployment_rate")
         level = float(get_region(region).value("surveyed_unemployment_rate"))
         fact_year = int(str(fact.get("year", "0"))[:4] or 0)
@@ -210,7 +210,7 @@ def build_moments(region: str, years: list[int], through: int | None = None,
 
 def _loans_to_jobs(history: pd.DataFrame, region: str, through: int | None) -> tuple[float, str, str] | None:
     """Persons supported per yuan: loan_supported_person_times / guaranteed_loans_issued over a shared window."""
-    from model.units import to_base
+    from jobsim.model.inputs.units import to_base
     h = history[(history["region"] == region) & (history["stat"] == "sum")]
     loans = h[h["indicator"] == "guaranteed_loans_issued"]
     jobs = h[h["indicator"] == "loan_supported_person_times"]
@@ -273,7 +273,7 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
     """Fit the `calibrate: true` parameters of `region` to its moments; see the module docstring."""
     started = time.perf_counter()
     history = load_history(extra_files=data_files)
-    from model.scenario import ScenarioError
+    from jobsim.model.inputs.scenario import ScenarioError
     try:
         if years is None:
             if through is None:
@@ -423,6 +423,6 @@ def write_result(res: CalibrationResult, path: Path | None = None) -> Path:
     text = yaml.safe_dump(result_document(res), allow_unicode=True, sort_keys=False, width=110)
     atomic_write_text(path, f"# Calibrated parameters for {res.region}, written by `jobsim calibrate`. "
                             f"Do not edit by hand.\n{text}")
-    from model.parameters import _load_cached
+    from jobsim.model.inputs.parameters import _load_cached
     _load_cached.cache_clear()
     return path

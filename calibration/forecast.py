@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from calibration.history import history_for, load_history
-from model.registry import indicators
-from model.units import unit_table
+from jobsim.model.inputs.history import history_for, load_history
+from jobsim.model.inputs.registry import indicators
+from jobsim.model.inputs.units import unit_table
 
 # --- policy constants (documented in docs/forecasting.md) --------------------------------------------
 MIN_POINTS = 3  # fewer observations: refuse
@@ -164,7 +164,7 @@ def resolve_region(history: pd.DataFrame, region: str) -> str:
     hits = [r for r in regions if r.lower() == str(region).strip().lower()]
     if len(hits) == 1:
         return hits[0]
-    from model.regions import region_ids
+    from jobsim.model.inputs.regions import region_ids
 
     what = "no history for region" if region in region_ids() else "unknown region"
     raise ForecastError(f"{what} {region!r}; regions with history: {', '.join(regions)}")

@@ -25,14 +25,14 @@ import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
-import calibration.backtest as backtest_module
-import calibration.calibrate as calibrate_module
-import model.atomic as atomic_module
-import model.parameters
-import model.paths
-import model.run
-from calibration.backtest import COLUMNS, BacktestError, backtest
-from calibration.calibrate import (
+import jobsim.calibration.backtest as backtest_module
+import jobsim.calibration.calibrate as calibrate_module
+import jobsim.model.outputs.atomic as atomic_module
+import jobsim.model.inputs.parameters
+import jobsim.model.inputs.paths
+import jobsim.model.experiments.ensemble
+from jobsim.calibration.backtest import COLUMNS, BacktestError, backtest
+from jobsim.calibration.calibrate import (
     BASELINE_SCENARIOS,
     CalibrationError,
     Moment,
@@ -41,13 +41,13 @@ from calibration.calibrate import (
     calibrate,
     write_result,
 )
-from calibration.forecast import series_for
-from calibration.history import HISTORY_COLUMNS, HistoryError, load_history
-from model.cli import app
-from model.model import LabourMarketModel
-from model.parameters import load_parameters
-from model.registry import lever_ids
-from model.run import replicate_seeds, run_scenario
+from jobsim.calibration.forecast import series_for
+from jobsim.model.inputs.history import HISTORY_COLUMNS, HistoryError, load_history
+from jobsim.model.cli.main import app
+from jobsim.model.core.model import LabourMarketModel
+from jobsim.model.inputs.parameters import load_parameters
+from jobsim.model.inputs.registry import lever_ids
+from jobsim.model.experiments.ensemble import replicate_seeds, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 JIANGXI_YEARS = [2021, 2022, 2023, 2024, 2025]
@@ -59,11 +59,11 @@ JIANGXI_YEARS = [2021, 2022, 2023, 2024, 2025]
 def params_dir(tmp_path_factory, monkeypatch) -> Path:
     """A temporary calibration/params/ for every test: nothing reads or writes the shipped folder."""
     d = tmp_path_factory.mktemp("params")
-    for module in (model.paths, model.parameters, model.run, calibrate_module):
+    for module in (jobsim.model.inputs.paths, jobsim.model.inputs.parameters, jobsim.model.experiments.ensemble, calibrate_module):
         monkeypatch.setattr(module, "calibration_params_dir", lambda d=d: d)
-    model.parameters._load_cached.cache_clear()
+    jobsim.model.inputs.parameters._load_cached.cache_clear()
     yield d
-    model.parameters._load_cached.cache_clear()
+    jobsim.model.inputs.parameters._load_cached.cache_clear()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from calibration.forecast import (
+from jobsim.calibration.forecast import (
     CANDIDATES,
     OUTPUT_COLUMNS,
     ForecastError,
@@ -20,8 +20,8 @@ from calibration.forecast import (
     forecast_series,
     series_for,
 )
-from calibration.history import HISTORY_COLUMNS, load_history
-from model.cli import app
+from jobsim.model.inputs.history import HISTORY_COLUMNS, load_history
+from jobsim.model.cli.main import app
 
 TREND_MODELS = {"drift", "arima010_drift", "uc_trend", "holt", "damped"}
 HEADER = ",".join(HISTORY_COLUMNS)

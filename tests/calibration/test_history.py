@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from calibration.history import (
+from jobsim.model.inputs.history import (
     HISTORY_COLUMNS,
     HistoryError,
     history_for,

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from model.model import LabourMarketModel
-from model.parameters import load_parameters
-from model.registry import lever_ids
-from model.run import read_dataset, run_scenario, write_dataset
-from model.scenario import Scenario, load_scenario, scenario_from_dict
+from jobsim.model.core.model import LabourMarketModel
+from jobsim.model.inputs.parameters import load_parameters
+from jobsim.model.inputs.registry import lever_ids
+from jobsim.model.experiments.ensemble import read_dataset, run_scenario, write_dataset
+from jobsim.model.inputs.scenario import Scenario, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"

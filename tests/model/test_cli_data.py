@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from model.cli import app
-from model.regions import population_table, region_ids
-from model.targets import load_targets, target_set_names
+from jobsim.model.cli.main import app
+from jobsim.model.inputs.regions import population_table, region_ids
+from jobsim.model.inputs.targets import load_targets, target_set_names
 
 runner = CliRunner()
 HEADER = "region,indicator,start,end,stat,value,unit,source_url,quote,note"

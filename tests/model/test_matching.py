@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
-from model.matching import match
+from jobsim.model.core.matching import match
 
 N_SEEDS = 60
 

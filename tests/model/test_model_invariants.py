@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from model import agents as A
-from model.regions import cities_of, get_region
+from jobsim.model.core import agents as A
+from jobsim.model.inputs.regions import cities_of, get_region
 
 BASELINE_SCALE = 4000  # persons per agent of the `baseline_ds` fixture (conftest.py)
 JIANGXI_CITIES = list(cities_of("Jiangxi"))
@@ -255,14 +255,14 @@ def test_initial_population_matches_the_cities_facts(baseline_ds):
 @pytest.fixture(scope="module")
 def plausibility_ds(baseline_scenario) -> xr.Dataset:
     """The bundled Jiangxi baseline, bundled (uncalibrated) parameters, 5 replicates at 2000 persons per agent."""
-    from model.run import run_scenario
+    from jobsim.model.experiments.ensemble import run_scenario
     return run_scenario(baseline_scenario, replicates=5, scale=2000, use_calibrated=False)
 
 
 def test_baseline_new_urban_jobs_are_plausible(plausibility_ds):
     """Jiangxi's yearly new urban jobs, median over replicates, within 30-70万 every year (the province
     reported about 40-50万 a year in 2016-2020)."""
-    from model.results import yearly
+    from jobsim.model.outputs.results import yearly
     jobs = yearly(plausibility_ds)["new_urban_jobs"].sel(area="Jiangxi").median("replicate") / 1e4
     for year, value in zip(jobs["year"].values, jobs.values):
         assert 30 <= value <= 70, f"{year}: {value:.1f}万 new urban jobs"
@@ -270,7 +270,7 @@ def test_baseline_new_urban_jobs_are_plausible(plausibility_ds):
 
 def test_baseline_surveyed_unemployment_is_plausible(plausibility_ds):
     """Jiangxi's yearly mean surveyed unemployment rate, median over replicates, within 3-8% every year."""
-    from model.results import yearly
+    from jobsim.model.outputs.results import yearly
     rate = yearly(plausibility_ds)["surveyed_unemployment_rate"].sel(area="Jiangxi").median("replicate") * 100
     for year, value in zip(rate["year"].values, rate.values):
         assert 3 <= value <= 8, f"{year}: {value:.2f}%"
@@ -319,10 +319,10 @@ def test_a_finished_model_is_freed():
     import gc
     import weakref
 
-    from model.model import LabourMarketModel
-    from model.parameters import load_parameters
-    from model.registry import lever_ids
-    from model.scenario import load_scenario
+    from jobsim.model.core.model import LabourMarketModel
+    from jobsim.model.inputs.parameters import load_parameters
+    from jobsim.model.inputs.registry import lever_ids
+    from jobsim.model.inputs.scenario import load_scenario
 
     s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "jiangxi_baseline.yaml")
     levers = {lever: s.lever_values(lever) for lever in lever_ids()}

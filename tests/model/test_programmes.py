@@ -15,10 +15,10 @@ import xarray as xr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.programmes import (
+from jobsim.model.core.programmes import (
     GrassrootsProgramme, InternshipProgramme, LoanProgramme, PublicWelfarePosts, TrainingProgramme,
 )
-from model.run import run_scenario
+from jobsim.model.experiments.ensemble import run_scenario
 
 SCALE = 5000
 YEARS = (2021, 2022)

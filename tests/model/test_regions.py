@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from model.paths import data_dir
-from model.regions import (
+from jobsim.model.inputs.paths import data_dir
+from jobsim.model.inputs.regions import (
     REQUIRED_FIELDS,
     RegionError,
     cities_of,

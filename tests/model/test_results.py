@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from model.registry import modelled_indicators
-from model.results import default_tolerance, evaluate_targets, variable_kinds, yearly, yearly_summary
-from model.targets import Target
+from jobsim.model.inputs.registry import modelled_indicators
+from jobsim.model.outputs.results import default_tolerance, evaluate_targets, variable_kinds, yearly, yearly_summary
+from jobsim.model.inputs.targets import Target
 
 TIME = pd.date_range("2021-01-01", periods=24, freq="MS")
 AREAS = ["Region", "CityA", "CityB"]

@@ -15,13 +15,13 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from model import __version__
-from model.cli import app
-from model.parameters import load_parameters
-from model.regions import cities_of
-from model.results import SPENDING
-from model.run import read_dataset, replicate_seeds, run_scenario, write_dataset
-from model.scenario import load_scenario, scenario_from_yaml
+from jobsim.model import __version__
+from jobsim.model.cli.main import app
+from jobsim.model.inputs.parameters import load_parameters
+from jobsim.model.inputs.regions import cities_of
+from jobsim.model.outputs.results import SPENDING
+from jobsim.model.experiments.ensemble import read_dataset, replicate_seeds, run_scenario, write_dataset
+from jobsim.model.inputs.scenario import load_scenario, scenario_from_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "jiangxi_baseline.yaml"
@@ -39,7 +39,7 @@ runner = CliRunner()
 
 def jobsim_command() -> list[str]:
     script = Path(sys.executable).parent / "jobsim"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "model.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "jobsim.model.cli.main"]
 
 
 def files_in(folder: Path) -> list[str]:

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from model import registry
-from model.paths import PROJECT_ROOT, scenarios_dir
-from model.regions import cities_of, region_ids
-from model.parameters import load_parameters
-from model.scenario import (
+from jobsim.model.inputs import registry
+from jobsim.model.inputs.paths import PROJECT_ROOT, scenarios_dir
+from jobsim.model.inputs.regions import cities_of, region_ids
+from jobsim.model.inputs.parameters import load_parameters
+from jobsim.model.inputs.scenario import (
     DOCUMENT,
     Scenario,
     ScenarioError,
@@ -28,7 +28,7 @@ from model.scenario import (
     scenario_from_yaml,
     scenario_to_yaml,
 )
-from model.targets import target_set, target_set_names
+from jobsim.model.inputs.targets import target_set, target_set_names
 
 HERE = Path(__file__).parent
 BAD_DIR = HERE / "bad_scenarios"
@@ -603,7 +603,7 @@ def workdir(tmp_path, monkeypatch):
 
 
 def _run(args: list[str]):
-    from model.cli import app
+    from jobsim.model.cli.main import app
 
     return CliRunner().invoke(app, ["validate", *args])
 

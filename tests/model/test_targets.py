@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from model import registry
-from model.paths import data_dir
-from model.regions import cities_of
-from model.targets import (
+from jobsim.model.inputs import registry
+from jobsim.model.inputs.paths import data_dir
+from jobsim.model.inputs.regions import cities_of
+from jobsim.model.inputs.targets import (
     BASES,
     COMPARISONS,
     Target,
@@ -19,7 +19,7 @@ from model.targets import (
     target_set,
     target_set_names,
 )
-from model.units import known_units
+from jobsim.model.inputs.units import known_units
 
 HEADER = "target_set,area,indicator,start_year,end_year,basis,comparison,value,unit,tolerance,assumption,source,note"
 GOOD = "mine,Jiangxi,new_urban_jobs,2026,2030,total,>=,210,10k persons,,true,my office,why"

@@ -1,6 +1,6 @@
 """Regions (country, provinces, cities) and the population-structure facts the model needs for each.
 
-Files (in `model.paths.data_dir()`):
+Files (in `jobsim.model.inputs.paths.data_dir()`):
 
 - `regions.csv`: `id,name_zh,name_en,level,parent`; level is country, province or city.
 - `population.csv`: sourced and derived facts, `region,field,value,unit,basis,year,source_url,quote,note`
@@ -30,8 +30,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from model.paths import data_dir
-from model.units import known_units, to_base
+from jobsim.model.inputs.paths import data_dir
+from jobsim.model.inputs.units import known_units, to_base
 
 REGION_LEVELS = ("country", "province", "city")
 REGION_COLUMNS = ("id", "name_zh", "name_en", "level", "parent")

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from model.registry import indicators, modelled_indicators
-from model.targets import Target
-from model.units import to_base, unit_table
+from jobsim.model.inputs.registry import indicators, modelled_indicators
+from jobsim.model.inputs.targets import Target
+from jobsim.model.inputs.units import to_base, unit_table
 
 HEADLINE = (
     "new_urban_jobs", "surveyed_unemployment_rate", "registered_unemployment_rate",

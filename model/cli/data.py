@@ -16,11 +16,11 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from calibration.history import history_path, load_history
-from model import registry
-from model.regions import DataFileError, check_region, load_regions, population_table
-from model.targets import indicator_problem, load_targets
-from model.units import unit_table
+from jobsim.model.inputs.history import history_path, load_history
+from jobsim.model.inputs import registry
+from jobsim.model.inputs.regions import DataFileError, check_region, load_regions, population_table
+from jobsim.model.inputs.targets import indicator_problem, load_targets
+from jobsim.model.inputs.units import unit_table
 
 EXIT_ERROR = 2
 
@@ -269,7 +269,7 @@ def targets(
 def _targets(name: str | None, fmt: OutputFormat) -> None:
     t = load_targets()
     if name is not None:
-        from model.targets import target_set
+        from jobsim.model.inputs.targets import target_set
 
         target_set(name)  # raises with the list of names
         t = t[t["target_set"] == name]

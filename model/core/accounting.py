@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from model import agents as A
+from jobsim.model.core import agents as A
 
 COUNTERS = ("urban_job_entries", "natural_attrition", "reemployment_of_unemployed",
             "hard_to_employ_employed", "rural_labour_transferred")

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 import mesa
 import numpy as np
 
-from model import agents as A
-from model.agents import FirmPopulation
-from model.matching import match
-from model.population import build_population, new_worker_columns, stochastic_round
-from model.programmes import (
+from jobsim.model.core import agents as A
+from jobsim.model.core.agents import FirmPopulation
+from jobsim.model.core.matching import match
+from jobsim.model.core.population import build_population, new_worker_columns, stochastic_round
+from jobsim.model.core.programmes import (
     GrassrootsProgramme, InternshipProgramme, LoanProgramme, PublicWelfarePosts, TrainingProgramme,
     UnemploymentInsurance,
 )
@@ -74,7 +74,7 @@ class LabourMarketModel(mesa.Model):
              InternshipProgramme(self), GrassrootsProgramme(self), UnemploymentInsurance(self)],
             random=self.random,
         )
-        from model.accounting import MonthlyRecorder  # local: accounting imports model constants
+        from jobsim.model.core.accounting import MonthlyRecorder  # local: accounting imports model constants
         self.recorder = MonthlyRecorder(self)
 
     # --- calendar and levers ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from model.paths import data_dir
+from jobsim.model.inputs.paths import data_dir
 
 INDICATOR_KINDS = ("flow", "stock", "rate")
 

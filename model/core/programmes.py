@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model import agents as A
+from jobsim.model.core import agents as A
 
 
 def whole_agents(x: float) -> int:

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from model.paths import data_dir
+from jobsim.model.inputs.paths import data_dir
 
 # Chinese magnitude suffixes planners write after numbers ("65万", "120亿", "1.5万亿").
 _MAGNITUDES = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3}

@@ -18,9 +18,9 @@ from typing import Literal, get_args
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from model import registry
-from model.paths import data_dir
-from model.regions import (
+from jobsim.model.inputs import registry
+from jobsim.model.inputs.paths import data_dir
+from jobsim.model.inputs.regions import (
     DataFileError,
     file_key,
     choices_text,
@@ -31,7 +31,7 @@ from model.regions import (
     unknown_region_message,
     where,
 )
-from model.units import unit_table
+from jobsim.model.inputs.units import unit_table
 
 Comparison = Literal[">=", "<=", "about"]
 # How a target is judged against yearly model output:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from model.paths import calibration_params_dir, data_dir
+from jobsim.model.inputs.paths import calibration_params_dir, data_dir
 
 
 class ParameterError(ValueError):

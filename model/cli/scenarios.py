@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from model.scenario import ScenarioError, load_scenario
+from jobsim.model.inputs.scenario import ScenarioError, load_scenario
 
 EXIT_OK = 0
 EXIT_INVALID = 1

@@ -14,10 +14,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from model import agents as A
-from model.agents import FirmPopulation, MonthCounters, WorkerPopulation
-from model.paths import data_dir
-from model.regions import cities_of, get_region
+from jobsim.model.core import agents as A
+from jobsim.model.core.agents import FirmPopulation, MonthCounters, WorkerPopulation
+from jobsim.model.inputs.paths import data_dir
+from jobsim.model.inputs.regions import cities_of, get_region
 
 # Share of the 15-59 census band that is 16-59 (one year of fifteen-year-olds dropped).
 _AGE_16_59_OF_15_59 = 44 / 45

@@ -16,13 +16,13 @@ import numpy as np
 import xarray as xr
 import yaml
 
-from model import __version__
-from model.atomic import atomic_path
-from model.model import LabourMarketModel
-from model.parameters import ParameterSet, load_parameters
-from model.paths import calibration_params_dir
-from model.registry import lever_ids
-from model.scenario import Scenario, scenario_to_yaml
+from jobsim.model import __version__
+from jobsim.model.outputs.atomic import atomic_path
+from jobsim.model.core.model import LabourMarketModel
+from jobsim.model.inputs.parameters import ParameterSet, load_parameters
+from jobsim.model.inputs.paths import calibration_params_dir
+from jobsim.model.inputs.registry import lever_ids
+from jobsim.model.inputs.scenario import Scenario, scenario_to_yaml
 
 
 def calibrated_draws(region: str) -> list[dict[str, float]]:

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from calibration.forecast import (
+from jobsim.calibration.forecast import (
     MIN_POINTS,
     OUTPUT_COLUMNS,
     Forecast,
@@ -22,8 +22,8 @@ from calibration.forecast import (
     resolve_region,
     usable_series,
 )
-from calibration.history import load_history
-from model.registry import indicators
+from jobsim.model.inputs.history import load_history
+from jobsim.model.inputs.registry import indicators
 
 
 class OutputFormat(str, Enum):

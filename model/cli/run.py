@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import typer
 
-from model.registry import label
-from model.results import SPENDING, evaluate_targets, period_totals, yearly_summary
-from model.run import run_scenario, write_dataset
-from model.scenario import ScenarioError, load_scenario
-from model.paths import scenarios_dir
+from jobsim.model.inputs.registry import label
+from jobsim.model.outputs.results import SPENDING, evaluate_targets, period_totals, yearly_summary
+from jobsim.model.experiments.ensemble import run_scenario, write_dataset
+from jobsim.model.inputs.scenario import ScenarioError, load_scenario
+from jobsim.model.inputs.paths import scenarios_dir
 
 BUNDLED_COMPARISON = ("jiangxi_baseline", "jiangxi_more_training", "jiangxi_loans_to_training", "jiangxi_more_posts")
 

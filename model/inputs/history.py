@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from model import registry
-from model.paths import data_dir
-from model.regions import (
+from jobsim.model.inputs import registry
+from jobsim.model.inputs.paths import data_dir
+from jobsim.model.inputs.regions import (
     DataFileError,
     file_key,
     check_region,
@@ -37,8 +37,8 @@ from model.regions import (
     region_ids,
     where,
 )
-from model.targets import indicator_problem, indicator_unit_problem
-from model.units import unit_table
+from jobsim.model.inputs.targets import indicator_problem, indicator_unit_problem
+from jobsim.model.inputs.units import unit_table
 
 HISTORY_COLUMNS = ("region", "indicator", "start", "end", "stat", "value", "unit", "source_url", "quote", "note")
 REQUIRED_COLUMNS = HISTORY_COLUMNS[:7]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from model import __version__
+from jobsim.model import __version__
 
 app = typer.Typer(
     name="jobsim",
@@ -22,24 +22,24 @@ def version() -> None:
 
 
 # Each command group lives in its own module and registers itself here (one line each).
-from model.cli_data import data_app  # noqa: E402
+from jobsim.model.cli.data import data_app  # noqa: E402
 
 app.add_typer(data_app, name="data")
 
-from model.cli_scenarios import validate  # noqa: E402
+from jobsim.model.cli.scenarios import validate  # noqa: E402
 
 app.command("validate")(validate)
 
-from calibration.cli import forecast  # noqa: E402
+from jobsim.model.cli.forecast import forecast  # noqa: E402
 
 app.command("forecast")(forecast)
 
-from calibration.cli_calibrate import backtest, calibrate  # noqa: E402
+from jobsim.model.cli.calibrate import backtest, calibrate  # noqa: E402
 
 app.command("calibrate")(calibrate)
 app.command("backtest")(backtest)
 
-from model.cli_run import run, run_bundled  # noqa: E402
+from jobsim.model.cli.run import run, run_bundled  # noqa: E402
 
 app.command("run")(run)
 app.command("run-bundled")(run_bundled)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from calibration.backtest import BacktestError, backtest as run_backtest
-from calibration.calibrate import BASELINE_SCENARIOS, CalibrationError, calibrate as run_calibration, write_result
-from calibration.history import HistoryError
+from jobsim.calibration.backtest import BacktestError, backtest as run_backtest
+from jobsim.calibration.calibrate import BASELINE_SCENARIOS, CalibrationError, calibrate as run_calibration, write_result
+from jobsim.model.inputs.history import HistoryError
 
 
 class Format(str, Enum):

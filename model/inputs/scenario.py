@@ -6,7 +6,7 @@ A scenario file is one YAML mapping:
     name: jiangxi_baseline            # slug: lowercase letters, digits, underscore
     title: {zh: 江西基线, en: Jiangxi baseline}      # optional
     description: ...                                # optional
-    region: Jiangxi                   # a region id (model.regions.region_ids())
+    region: Jiangxi                   # a region id (jobsim.model.inputs.regions.region_ids())
     period: {first_year: 2021, last_year: 2025}     # 2000-2100, first <= last, at most 30 years
     levers:                           # all six levers of data/registry/levers.csv, none may be left out
       training_volume_person_times: 65万             # one value for every year ...
@@ -21,7 +21,7 @@ A scenario file is one YAML mapping:
 
 Lever values
     A plain number is in the lever's unit (levers.csv `unit`: person-times, fraction, yuan, posts).
-    A string may carry 万 / 亿 / 万亿 ("65万", "120亿"; model.units.parse_amount) and may end with a
+    A string may carry 万 / 亿 / 万亿 ("65万", "120亿"; jobsim.model.inputs.units.parse_amount) and may end with a
     unit label of the lever's dimension ("120亿元", "65万人次", "18.5%"). A mapping
     `{value: 120, unit: "100M yuan"}` names its unit: any unit of units.csv (or its Chinese label, 亿元)
     with the same `dimension` as the lever's unit. Values are converted to base units and must lie
@@ -68,10 +68,10 @@ from pydantic import (
     model_validator,
 )
 
-from model import registry, units
-from model.parameters import load_parameters
-from model.regions import cities_of, region_ids
-from model.targets import Target, indicator_unit_problem, target_set, target_set_names
+from jobsim.model.inputs import registry, units
+from jobsim.model.inputs.parameters import load_parameters
+from jobsim.model.inputs.regions import cities_of, region_ids
+from jobsim.model.inputs.targets import Target, indicator_unit_problem, target_set, target_set_names
 
 FIRST_ALLOWED_YEAR = 2000
 LAST_ALLOWED_YEAR = 2100
@@ -271,7 +271,7 @@ class Scenario(BaseModel):
     name: str = Field(description="slug: lowercase letters, digits, underscore")
     title: Title | None = None
     description: str | None = None
-    region: str = Field(description="region id from model.regions.region_ids()")
+    region: str = Field(description="region id from jobsim.model.inputs.regions.region_ids()")
     period: Period
     levers: dict[str, dict[int, float]] = Field(
         description="lever id -> {year: value in the lever's base unit}, every lever and every year"
@@ -329,7 +329,7 @@ class Scenario(BaseModel):
         return self.targets if isinstance(self.targets, str) else None
 
     def target_list(self) -> list[Target]:
-        """The targets: the named set's (model.targets.target_set) or the inline ones."""
+        """The targets: the named set's (jobsim.model.inputs.targets.target_set) or the inline ones."""
         if isinstance(self.targets, str):
                     return list(target_set(self.targets))
         return list(self.targets)
@@ -878,7 +878,7 @@ def _check_target_set_fits(name: str, region: str, period: Period, issues: _Issu
 
 
 def _check_target_unit(target: Target, path: str, issues: _Issues) -> None:
-    """The unit must measure what the indicator measures (model.targets.indicator_unit_problem)."""
+    """The unit must measure what the indicator measures (jobsim.model.inputs.targets.indicator_unit_problem)."""
     problem = indicator_unit_problem(target.indicator, target.unit)
     if problem:
         issues.add(_join(path, "unit"), problem)

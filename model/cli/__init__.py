@@ -1,0 +1,1 @@
+"""The `jobsim` command line: typer only, one module per command group; no domain logic."""

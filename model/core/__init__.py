@@ -1,0 +1,1 @@
+"""The simulation core: the agent-based model, its populations, programmes and matching (no file I/O)."""

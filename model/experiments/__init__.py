@@ -1,0 +1,1 @@
+"""Experiments: run specifications evaluated as ensembles (sequentially or in worker processes), comparisons."""

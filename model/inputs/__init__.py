@@ -1,0 +1,1 @@
+"""Inputs: the only code that opens data/, scenarios/ and calibrated parameter files."""

@@ -1,0 +1,1 @@
+"""Outputs: each indicator's formula once, labelled Datasets, yearly figures, target evaluation, stores."""
