@@ -1,9 +1,9 @@
 """Whole-model benchmarks: the Jiangxi baseline scenario (2021-2025) built and run at a given scale.
 
-Construction (`LabourMarketModel(...)`: population, firms, programmes, recorder) is timed apart from
-`model.run()` (the 60 monthly steps), which is the "per run after set-up" figure. Inputs are loaded
-once, as `jobsim.model.experiments.ensemble.run_scenario` does: parameters from `jobsim.model.experiments.ensemble.scenario_parameters`, levers from
-the scenario for every lever in the registry. Peak memory is measured in a fresh Python process
+Construction (`RunSpec.build()`: population, firms, programmes, recorder) is timed apart from
+`model.run()` (the 60 monthly steps), which is the "per run after set-up" figure. The spec is planned
+once, as every run is (`jobsim.model.api.plan`: calibrated point values, the scenario's levers), with
+the scenario's seed. Peak memory is measured in a fresh Python process
 (`subprocess`) that builds and runs one replicate and makes its output Dataset, as `run_scenario`
 does for each replicate.
 """
@@ -25,23 +25,23 @@ SCENARIO = REPO / "scenarios" / "jiangxi_baseline.yaml"
 
 
 def jiangxi_inputs(path: Path = SCENARIO):
-    """(scenario, parameter values, levers) of the Jiangxi baseline, as `run_scenario` prepares them."""
-    from jobsim.model.inputs.registry import lever_ids
-    from jobsim.model.experiments.ensemble import scenario_parameters
-    from jobsim.model.inputs.scenario import load_scenario
+    """(scenario, RunSpec of its first replicate) of the Jiangxi baseline, planned as every run is
+    (`jobsim.model.api.plan`), with the scenario's own seed as the replicate seed."""
+    from dataclasses import replace
 
-    scenario = load_scenario(path)
-    params = scenario_parameters(scenario).values
-    levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
-    return scenario, params, levers
+    from jobsim.model import api
+
+    scenario = api.load_scenario(path)
+    spec = api.plan(scenario, replicates=1, parameter_draws=False).specs[0]
+    return scenario, replace(spec, seed=scenario.seed)
 
 
 def build_model(scale: float, inputs=None):
-    from jobsim.model.core.model import LabourMarketModel
+    """The model of the baseline's first replicate at `scale`, built the way every run is: from its RunSpec."""
+    from dataclasses import replace
 
-    scenario, params, levers = inputs if inputs is not None else jiangxi_inputs()
-    return LabourMarketModel(scenario.region, scenario.period.first_year, scenario.period.last_year, levers,
-                             params, scale=scale, seed=scenario.seed)
+    scenario, spec = inputs if inputs is not None else jiangxi_inputs()
+    return replace(spec, scale=float(scale)).build()
 
 
 @dataclass

@@ -23,7 +23,8 @@ from jobsim.calibration.forecast import ForecastError, forecast_for, series_for
 from jobsim.model.inputs.history import load_history
 from jobsim.model.inputs.registry import indicators, lever_ids
 from jobsim.model.experiments.ensemble import replicate_seeds, scenario_parameters
-from jobsim.model.core.model import LabourMarketModel
+from jobsim.model.core.runspec import RunSpec
+from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.units import to_base
 
 COLUMNS = ["origin", "year", "actual", "forecast", "forecast_lo80", "forecast_hi80", "forecast_model",
@@ -122,8 +123,9 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
         levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
         sims = []
         scale = calibration_scale(region)
+        facts = area_facts(region)
         for s in replicate_seeds(seed, replicates):
-            m = LabourMarketModel(region, years[0], years[-1], levers, params, scale=scale, seed=s)
+            m = RunSpec(region, facts, years[0], years[-1], levers, params, seed=s, scale=scale).build()
             m.run()
             sims.append(m.recorder.region_yearly(variable) / factor)
         sims = np.array(sims)

@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import math
-import multiprocessing
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +32,13 @@ from scipy import optimize
 from jobsim.model.inputs.history import load_history
 from jobsim.model import __version__
 from jobsim.model.outputs.atomic import atomic_write_text
-from jobsim.model.core.model import LabourMarketModel
+from jobsim.model.core.runspec import RunSpec
+from jobsim.model.experiments.evaluators import evaluator_for
 from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.paths import calibration_params_dir, scenarios_dir
 from jobsim.model.inputs.registry import indicators, lever_ids
 from jobsim.model.experiments.ensemble import replicate_seeds
+from jobsim.model.inputs.regions import area_facts, area_ids
 from jobsim.model.inputs.scenario import Scenario, load_scenario
 
 # The bundled scenario that defines each region's baseline levers (first-year volumes carried forward).
@@ -116,7 +118,6 @@ def baseline_scenario(region: str, first_year: int | None = None, last_year: int
 
 def calibration_scale(region: str) -> float:
     """Persons per agent giving about TARGET_AGENTS worker agents (rounded to 2 significant digits)."""
-    from jobsim.model.core.population import area_ids
     from jobsim.model.inputs.regions import get_region
     working = sum(get_region(a).value("population") * get_region(a).value("share_age_15_59") for a in area_ids(region))
     raw = working / TARGET_AGENTS
@@ -230,38 +231,52 @@ def _loans_to_jobs(history: pd.DataFrame, region: str, through: int | None) -> t
 
 # --- simulation with common random numbers -------------------------------------------------------------
 
-_CONTEXT: dict = {}
+@dataclass(frozen=True)
+class SimulationContext:
+    """What every candidate's simulation shares: the baseline, the seeds (common random numbers), the
+    moments. Passed explicitly to each evaluation (no module global), so evaluations can run in worker
+    processes started with fork or spawn alike."""
+
+    region: str
+    facts: tuple
+    years: list[int]
+    levers: dict
+    base: dict[str, float]
+    names: list[str]
+    scale: float
+    seeds: list[int]
+    moments: list[Moment]
+    variables: list[str]
+
+    def spec(self, theta: np.ndarray, seed: int) -> RunSpec:
+        params = dict(self.base)
+        params.update(dict(zip(self.names, map(float, theta))))
+        return RunSpec(self.region, self.facts, self.years[0], self.years[-1], self.levers, params,
+                       seed=seed, scale=self.scale)
 
 
-def _simulate(theta: np.ndarray) -> dict[str, np.ndarray]:
+def _simulate(ctx: SimulationContext, theta: np.ndarray) -> dict[str, np.ndarray]:
     """Mean yearly values over the calibration seeds for parameter vector theta (common random numbers)."""
-    c = _CONTEXT
-    params = dict(c["base"])
-    params.update(dict(zip(c["names"], map(float, theta))))
     sums: dict[str, np.ndarray] = {}
-    for seed in c["seeds"]:
-        model = LabourMarketModel(c["region"], c["years"][0], c["years"][-1], c["levers"], params, scale=c["scale"], seed=seed)
+    for seed in ctx.seeds:
+        model = ctx.spec(theta, seed).build()
         model.run()
-        for v in c["variables"]:
+        for v in ctx.variables:
             sums[v] = sums.get(v, 0) + model.recorder.region_yearly(v)
         del model
     # A model is a web of references (Mesa agents point back to it): collect it now, or the arrays of
     # hundreds of evaluated models pile up in each worker before the cyclic collector runs.
     gc.collect()
-    return {v: s / len(c["seeds"]) for v, s in sums.items()}
+    return {v: s / len(ctx.seeds) for v, s in sums.items()}
 
 
-def _distance(theta: np.ndarray) -> float:
-    sim = _simulate(theta)
+def _distance(ctx: SimulationContext, theta: np.ndarray) -> float:
+    sim = _simulate(ctx, theta)
     total = 0.0
-    for m in _CONTEXT["moments"]:
-        s = m.simulated(sim, _CONTEXT["years"])
+    for m in ctx.moments:
+        s = m.simulated(sim, ctx.years)
         total += 1e6 if not np.isfinite(s) else ((s - m.target) / m.sd) ** 2
     return float(total)
-
-
-def _map_in_pool(pool):
-    return lambda f, xs: pool.map(f, list(xs))
 
 
 def calibrate(region: str, through: int | None = None, data_files: list[Path] | None = None,
@@ -298,14 +313,14 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
         moments, vintage = build_moments(region, years, through, history)
     scale = float(scale or calibration_scale(region))
     variables = sorted({m.variable for m in moments} | {m.denominator for m in moments if m.denominator})
-    _CONTEXT.clear()
-    _CONTEXT.update(region=region, years=years, names=names, base=base, scale=scale,
-                    seeds=replicate_seeds(seed, replicates), moments=moments, variables=variables,
-                    levers={lever: scenario.lever_values(lever) for lever in lever_ids()})
+    ctx = SimulationContext(region=region, facts=area_facts(region), years=years,
+                            levers={lever: scenario.lever_values(lever) for lever in lever_ids()},
+                            base=base, names=names, scale=scale, seeds=replicate_seeds(seed, replicates),
+                            moments=moments, variables=variables)
+    distance = partial(_distance, ctx)
     x0 = np.clip(np.array([base[n] for n in names]), [b[0] for b in bounds], [b[1] for b in bounds])
-    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
-    try:
-        mapper = _map_in_pool(pool) if pool else map
+    with evaluator_for(workers, n_tasks=workers) as ev:
+        mapper = lambda f, xs: list(ev.map(f, xs))  # noqa: E731 - scipy's `workers` takes a map-like callable
         generation = [0]
 
         def report(intermediate_result) -> None:
@@ -317,18 +332,14 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = optimize.differential_evolution(
-                _distance, bounds, x0=x0, seed=seed, maxiter=maxiter, popsize=popsize, tol=1e-3,
+                distance, bounds, x0=x0, seed=seed, maxiter=maxiter, popsize=popsize, tol=1e-3,
                 polish=False, init="sobol", updating="deferred", workers=mapper, callback=report)
         best = result.x
         best_distance = float(result.fun)
         if progress:
             progress(f"search: distance {best_distance:.2f} after {result.nfev} evaluations")
-        draws, draw_info = _posterior_draws(best, bounds, mapper, proposals, n_draws, seed)
-    finally:
-        if pool:
-            pool.close()
-            pool.join()
-    sim = _simulate(best)
+        draws, draw_info = _posterior_draws(distance, best, bounds, mapper, proposals, n_draws, seed)
+    sim = _simulate(ctx, best)
     moment_rows = []
     for m in moments:
         s = m.simulated(sim, years)
@@ -337,7 +348,7 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
         moment_rows.append(row)
     info = {
         "scenario": scenario.name, "years": [years[0], years[-1]], "scale": scale,
-        "seeds": _CONTEXT["seeds"], "evaluations": int(result.nfev) + proposals,
+        "seeds": ctx.seeds, "evaluations": int(result.nfev) + proposals,
         "seconds": round(time.perf_counter() - started, 1), "data_vintage": vintage,
         "history_files": [str(f) for f in (data_files or [])], "posterior": draw_info,
     }
@@ -345,7 +356,7 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
                              best_distance, draws, info)
 
 
-def _posterior_draws(best, bounds, mapper, proposals, n_draws, seed):
+def _posterior_draws(distance, best, bounds, mapper, proposals, n_draws, seed):
     """Approximate posterior draws: a local Gaussian prior around `best` (sd 3% of each range, truncated to
     the bounds), sampled directly, each draw weighted by the synthetic likelihood exp(-distance / (2 T))."""
     if proposals <= 0 or n_draws <= 0:
@@ -362,7 +373,7 @@ def _posterior_draws(best, bounds, mapper, proposals, n_draws, seed):
             break
         cand[out] = best + rng.normal(size=(int(out.sum()), len(best))) * sd
     cand = np.clip(cand, lo, hi)
-    dist = np.array(list(mapper(_distance, cand)))
+    dist = np.array(list(mapper(distance, cand)))
     def weights(temperature: float) -> tuple[np.ndarray, float]:
         # The proposal is the (local, Gaussian) prior, so a proposal's weight is its likelihood alone.
         log_w = -0.5 * dist / temperature

@@ -11,8 +11,10 @@ import pandas as pd
 import typer
 
 from jobsim.model.inputs.registry import label
-from jobsim.model.outputs.results import SPENDING, evaluate_targets, period_totals, yearly_summary
-from jobsim.model.experiments.ensemble import run_scenario, write_dataset
+from jobsim.model.experiments.compare import compare
+from jobsim.model.outputs.results import evaluate_targets, yearly_summary
+from jobsim.model.experiments.ensemble import run_scenario
+from jobsim.model.outputs.store import write_dataset
 from jobsim.model.inputs.scenario import ScenarioError, load_scenario
 from jobsim.model.inputs.paths import scenarios_dir
 
@@ -101,33 +103,6 @@ def run(
     if out is not None:
         write_dataset(ds, out)
         typer.echo(f"\nwrote {out}")
-
-
-def compare(datasets: dict[str, "object"], area: str | None = None) -> pd.DataFrame:
-    """Scenario comparison against the first (the baseline), paired by replicate (common random numbers)."""
-    names = list(datasets)
-    base = period_totals(datasets[names[0]], area)
-    rows = []
-    for name in names:
-        t = period_totals(datasets[name], area)
-        spend = t[list(SPENDING)].sum(axis=1)
-        extra_jobs = t["new_urban_jobs"] - base["new_urban_jobs"]
-        extra_cost = spend - base[list(SPENDING)].sum(axis=1)
-        row = {
-            "scenario": name,
-            "new_urban_jobs_10k": np.median(t["new_urban_jobs"]) / 1e4,
-            "new_jobs_p10": np.quantile(t["new_urban_jobs"], 0.1) / 1e4,
-            "new_jobs_p90": np.quantile(t["new_urban_jobs"], 0.9) / 1e4,
-            "surveyed_unemployment_pct": np.median(t["surveyed_unemployment_rate"]) * 100,
-            "spending_100m_yuan": np.median(spend) / 1e8,
-            "extra_jobs_vs_baseline_10k": np.mean(extra_jobs) / 1e4,
-            "extra_jobs_se_10k": np.std(extra_jobs, ddof=1) / np.sqrt(len(extra_jobs)) / 1e4 if len(extra_jobs) > 1 else np.nan,
-            "extra_cost_100m_yuan": np.mean(extra_cost) / 1e8,
-        }
-        mean_jobs = np.mean(extra_jobs)
-        row["cost_per_extra_job_yuan"] = (np.mean(extra_cost) / mean_jobs) if name != names[0] and mean_jobs > 0 else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def run_bundled(

@@ -8,14 +8,13 @@ seed give bit-identical results.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import mesa
 import numpy as np
 
 from jobsim.model.core import agents as A
 from jobsim.model.core.agents import FirmPopulation
 from jobsim.model.core.matching import match
+from jobsim.model.core.runspec import RunSpec
 from jobsim.model.core.population import build_population, new_worker_columns, stochastic_round
 from jobsim.model.core.programmes import (
     GrassrootsProgramme, InternshipProgramme, LoanProgramme, PublicWelfarePosts, TrainingProgramme,
@@ -32,26 +31,28 @@ TALLIES = (
 
 
 class LabourMarketModel(mesa.Model):
-    """A region's labour market from January of `first_year` to December of `last_year`.
+    """A region's labour market from January of `spec.first_year` to December of `spec.last_year`.
 
-    levers: lever id -> {year: value in base units}; params: parameter name -> value (see
-    data/parameters/); scale: persons per agent; seed: the random seed.
+    Built from a `RunSpec` (model/core/runspec.py), which holds everything the run depends on:
+    the areas' facts, the levers by year (base units), the parameter values, the scale (persons
+    per agent) and the seed.
     """
 
-    def __init__(self, region: str, first_year: int, last_year: int, levers: Mapping[str, Mapping[int, float]],
-                 params: Mapping[str, float], scale: float = 1000, seed: int = 0):
-        super().__init__(seed=seed)
-        self.region = region
-        self.first_year, self.last_year = first_year, last_year
-        self.levers = {k: dict(v) for k, v in levers.items()}
-        self.p = dict(params)
-        self.scale = float(scale)
-        self.start_month = first_year * 12
+    def __init__(self, spec: RunSpec):
+        super().__init__(seed=spec.seed)
+        self.spec = spec
+        self.region = spec.region
+        self.first_year, self.last_year = spec.first_year, spec.last_year
+        self.levers = {k: dict(v) for k, v in spec.levers.items()}
+        self.p = dict(spec.parameters)
+        self.scale = float(spec.scale)
+        self.start_month = self.first_year * 12
         self.month = self.start_month - 1  # the month being simulated (year*12 + month-1)
-        self.n_months = (last_year - first_year + 1) * 12
+        self.n_months = (self.last_year - self.first_year + 1) * 12
 
-        self.workers, self.firms, self.facts, self.build_report = build_population(
-            region, self.scale, self.p, self.start_month, self.rng)
+        self.facts = list(spec.facts)
+        self.workers, self.firms, self.build_report = build_population(
+            spec.facts, self.scale, self.p, self.start_month, self.rng)
         self.n_areas = len(self.facts)
         self.area_ids = [f.id for f in self.facts]
         self.min_wage = np.array([f.minimum_wage_monthly_yuan for f in self.facts])

@@ -1,7 +1,8 @@
 """Builds the synthetic worker and firm populations of a region from its structural data.
 
 Each area (a city of a province, or the region itself when it has no cities) is built from its own
-facts in `data/population.csv` / `data/assumptions.csv`: working-age population, employed persons,
+facts (`AreaFacts`, loaded by `jobsim.model.inputs.regions.area_facts` from `data/population.csv` /
+`data/assumptions.csv`): working-age population, employed persons,
 urban employed, farm share, surveyed unemployment, registration share, college share, insured
 persons and public-welfare posts. Counts are divided by `scale` (persons per agent) and rounded
 stochastically, so that expected totals are exact at any scale.
@@ -9,60 +10,14 @@ stochastically, so that expected totals are exact at any scale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-
 import numpy as np
 
 from jobsim.model.core import agents as A
 from jobsim.model.core.agents import FirmPopulation, MonthCounters, WorkerPopulation
-from jobsim.model.inputs.paths import data_dir
-from jobsim.model.inputs.regions import cities_of, get_region
+from jobsim.model.core.facts import AreaFacts
 
 # Share of the 15-59 census band that is 16-59 (one year of fifteen-year-olds dropped).
 _AGE_16_59_OF_15_59 = 44 / 45
-
-
-@dataclass(frozen=True)
-class AreaFacts:
-    """What the builder and the model need of one area, in base units (persons, fractions, yuan)."""
-
-    id: str
-    population: float
-    share_age_0_14: float
-    share_age_15_59: float
-    urbanisation_rate: float
-    male_share: float
-    college_share: float
-    employed_persons: float
-    urban_employed: float
-    primary_sector_employment_share: float
-    surveyed_unemployment_rate: float
-    registration_share: float
-    ui_insured: float
-    public_welfare_posts: float
-    graduates_per_year: float
-    graduate_stay_share: float
-    minimum_wage_monthly_yuan: float
-    outside_province_share_of_transfers: float
-
-    @classmethod
-    def load(cls, area_id: str) -> "AreaFacts":
-        return _load_facts(area_id, str(data_dir()))
-
-
-@lru_cache(maxsize=128)
-def _load_facts(area_id: str, data_folder: str) -> AreaFacts:
-    """An area's facts (cached per data folder: calibration builds thousands of models)."""
-    region = get_region(area_id)
-    names = [f for f in AreaFacts.__dataclass_fields__ if f != "id"]
-    return AreaFacts(id=area_id, **{name: float(region.value(name)) for name in names})
-
-
-def area_ids(region: str) -> list[str]:
-    """The areas a region is simulated as: its cities, or the region itself."""
-    cities = cities_of(region)
-    return list(cities) if cities else [region]
 
 
 def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
@@ -118,16 +73,14 @@ def new_worker_columns(n: int, area: np.ndarray, status: np.ndarray, birth: np.n
     }
 
 
-def build_population(region: str, scale: float, p: dict[str, float], start_month: int,
-                     rng: np.random.Generator) -> tuple[WorkerPopulation, FirmPopulation, list[AreaFacts], dict]:
-    """The initial workers and firms of `region` at `start_month` (month index year*12 + month-1).
+def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, float], start_month: int,
+                     rng: np.random.Generator) -> tuple[WorkerPopulation, FirmPopulation, dict]:
+    """The initial workers and firms of the areas `facts` describe, at `start_month` (year*12 + month-1).
 
-    Returns (workers, firms, facts per area, build report). The report lists, per area, the target
-    persons by status and any clamping done to keep the numbers consistent.
+    Returns (workers, firms, build report). The report lists, per area, the target persons by status
+    and any clamping done to keep the numbers consistent.
     """
-    areas = area_ids(region)
-    facts = [AreaFacts.load(a) for a in areas]
-    counters = MonthCounters(len(areas))
+    counters = MonthCounters(len(facts))
     cols: list[dict[str, np.ndarray]] = []
     firm_cols: list[dict[str, np.ndarray]] = []
     report: dict[str, dict] = {}
@@ -229,7 +182,7 @@ def build_population(region: str, scale: float, p: dict[str, float], start_month
     workers = WorkerPopulation({k: np.concatenate([c[k] for c in cols]) for k in WorkerPopulation.ARRAYS}, counters)
     firms = FirmPopulation({k: np.concatenate([c[k] for c in firm_cols]) for k in FirmPopulation.ARRAYS})
     _assign_firm_workers(workers, firms, p, rng)
-    return workers, firms, facts, report
+    return workers, firms, report
 
 
 def _assign_firm_workers(workers: WorkerPopulation, firms: FirmPopulation, p: dict[str, float],

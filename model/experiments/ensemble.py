@@ -1,38 +1,26 @@
-"""Running a scenario: an ensemble of replicates into one labelled Dataset, and writing it safely.
+"""Ensembles: a scenario turned into one `RunSpec` per replicate, run by an evaluator, into one Dataset.
 
 Replicate seeds come from `numpy.random.SeedSequence(seed).spawn(replicates)`, so a replicate's
 result depends only on the scenario, the seed and its position: the same inputs give bit-identical
-Datasets, whether replicates run in this process or in worker processes.
+Datasets, whether replicates run in this process or in worker processes (fork or spawn).
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from jobsim.model import __version__
-from jobsim.model.outputs.atomic import atomic_path
-from jobsim.model.core.model import LabourMarketModel
-from jobsim.model.inputs.parameters import ParameterSet, load_parameters
-from jobsim.model.inputs.paths import calibration_params_dir
+from jobsim.model.core.runspec import RunSpec
+from jobsim.model.experiments.evaluators import Evaluator, evaluator_for
+from jobsim.model.inputs.parameters import ParameterSet, load_parameters, posterior_draws
 from jobsim.model.inputs.registry import lever_ids
+from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.scenario import Scenario, scenario_to_yaml
-
-
-def calibrated_draws(region: str) -> list[dict[str, float]]:
-    """Posterior draws from the region's calibrated parameter file ([] when there is none)."""
-    path = calibration_params_dir() / f"{region.lower()}.yaml"
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
-    return list(doc.get("draws") or [])
 
 
 def scenario_parameters(scenario: Scenario, use_calibrated: bool = True) -> ParameterSet:
@@ -41,28 +29,28 @@ def scenario_parameters(scenario: Scenario, use_calibrated: bool = True) -> Para
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """The replicates' own seeds: replicate k's seed depends only on `seed` and k."""
     return [int(s.generate_state(1, np.uint64)[0] >> 1) for s in np.random.SeedSequence(seed).spawn(replicates)]
 
 
-def _run_one(args: tuple) -> xr.Dataset:
-    region, first, last, levers, params, scale, seed = args
-    model = LabourMarketModel(region, first, last, levers, params, scale=scale, seed=seed)
-    model.run()
-    return model.recorder.dataset()
+@dataclass(frozen=True)
+class EnsemblePlan:
+    """The specs of an ensemble and what the Dataset's attributes record about them."""
+
+    scenario: Scenario
+    specs: tuple[RunSpec, ...]
+    parameters: ParameterSet  # point values (calibrated where available) with the scenario's overrides
+    draws: tuple[dict, ...]  # the calibrated posterior draws sampled, () when none
+    seed: int
+    scale: float
 
 
-def run_scenario(
-    scenario: Scenario,
-    replicates: int | None = None,
-    seed: int | None = None,
-    scale: float | None = None,
-    workers: int = 1,
-    use_calibrated: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-    parameter_draws: bool = True,
-) -> xr.Dataset:
-    """Run `scenario` (replicates, seed and scale default to the scenario's own) -> Dataset with a
-    `replicate` dimension, and the scenario, parameters, seed, scale and version as attributes."""
+def plan_ensemble(scenario: Scenario, replicates: int | None = None, seed: int | None = None,
+                  scale: float | None = None, use_calibrated: bool = True, parameter_draws: bool = True) -> EnsemblePlan:
+    """One RunSpec per replicate (replicates, seed and scale default to the scenario's own).
+
+    Parameter uncertainty: with a calibrated file, each replicate takes one of its posterior draws
+    (chosen by the replicate's seed, so paired scenarios share draws); scenario overrides still win."""
     replicates = int(replicates if replicates is not None else scenario.replicates)
     seed = int(seed if seed is not None else scenario.seed)
     scale = float(scale if scale is not None else scenario.scale)
@@ -72,58 +60,79 @@ def run_scenario(
         raise ValueError(f"scale: {scale} is not allowed; give persons per agent > 0")
     params = scenario_parameters(scenario, use_calibrated)
     levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
-    seeds = replicate_seeds(seed, replicates)
-    # Parameter uncertainty: with a calibrated file, each replicate takes one of its posterior draws
-    # (chosen by the replicate's seed, so paired scenarios share draws); scenario overrides still win.
-    draws = calibrated_draws(scenario.region) if (use_calibrated and parameter_draws) else []
+    facts = area_facts(scenario.region)
+    draws = posterior_draws(scenario.region) if (use_calibrated and parameter_draws) else []
     overridden = set(scenario.parameters or {})
-    per_replicate, draw_index = [], []
-    for s in seeds:
+    specs = []
+    for k, s in enumerate(replicate_seeds(seed, replicates)):
         values = dict(params.values)
+        draw = None
         if draws:
-            k = s % len(draws)
-            values.update({n: float(v) for n, v in draws[k].items() if n in values and n not in overridden})
-            draw_index.append(k)
-        per_replicate.append(values)
-    jobs = [(scenario.region, scenario.period.first_year, scenario.period.last_year, levers, values,
-             scale, s) for s, values in zip(seeds, per_replicate)]
+            draw = s % len(draws)
+            values.update({n: float(v) for n, v in draws[draw].items() if n in values and n not in overridden})
+        specs.append(RunSpec(scenario.region, facts, scenario.period.first_year, scenario.period.last_year, levers,
+                             values, seed=s, scale=scale, replicate=k, parameter_draw=draw,
+                             labels={"scenario": scenario.name}))
+    return EnsemblePlan(scenario, tuple(specs), params, tuple(draws), seed, scale)
+
+
+def run_spec(spec: RunSpec) -> xr.Dataset:
+    """Build and run one model; its output as a Dataset (dims time, area). A top-level function, so
+    that worker processes can run it under fork and spawn alike."""
+    model = spec.build()
+    model.run()
+    return model.recorder.dataset()
+
+
+def run_plan(plan: EnsemblePlan, evaluator: Evaluator | None = None, workers: int = 1,
+             progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+    """Run every spec of `plan` (with `evaluator`, or one chosen for `workers`) -> labelled Dataset."""
+    evaluator = evaluator if evaluator is not None else evaluator_for(workers, len(plan.specs))
     results: list[xr.Dataset] = []
-    if workers > 1 and replicates > 1:
-        # Fork explicitly: importing mesa sets the global start method to spawn.
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(workers, replicates)) as pool:
-            for i, ds in enumerate(pool.imap(_run_one, jobs)):
-                results.append(ds)
-                if progress:
-                    progress(i + 1, replicates)
-    else:
-        for i, job in enumerate(jobs):
-            results.append(_run_one(job))
+    with evaluator as ev:
+        for i, ds in enumerate(ev.map(run_spec, plan.specs)):
+            results.append(ds)
             if progress:
-                progress(i + 1, replicates)
+                progress(i + 1, len(plan.specs))
+    return _ensemble_dataset(plan, results)
+
+
+def _ensemble_dataset(plan: EnsemblePlan, results: list[xr.Dataset]) -> xr.Dataset:
+    specs, scenario = plan.specs, plan.scenario
+    replicates = len(specs)
     ds = xr.concat(results, dim="replicate", join="exact")
     ds = ds.assign_coords(replicate=np.arange(replicates))
-    ds["replicate_seed"] = ("replicate", np.array(seeds, dtype=np.uint64))
-    if draws:
-        ds["parameter_draw"] = ("replicate", np.array(draw_index, dtype=np.int64))
+    ds["replicate_seed"] = ("replicate", np.array([s.seed for s in specs], dtype=np.uint64))
+    if plan.draws:
+        ds["parameter_draw"] = ("replicate", np.array([s.parameter_draw for s in specs], dtype=np.int64))
     ds.attrs = {
         "title": "jobsim projection",
         "scenario_name": scenario.name,
         "region": scenario.region,
-        "scenario": scenario_to_yaml(_as_run(scenario, replicates, seed, scale)),
-        "parameters": json.dumps(params.to_records(), ensure_ascii=False),
-        "parameter_files": json.dumps(list(params.files)),
-        "seed": seed,
-        "scale": scale,
+        "scenario": scenario_to_yaml(_as_run(scenario, replicates, plan.seed, plan.scale)),
+        "parameters": json.dumps(plan.parameters.to_records(), ensure_ascii=False),
+        "parameter_files": json.dumps(list(plan.parameters.files)),
+        "seed": plan.seed,
+        "scale": plan.scale,
         "replicates": replicates,
         "jobsim_version": __version__,
-        "parameter_uncertainty": (f"{len(draws)} calibrated posterior draws, one per replicate "
-                                  "(`parameter_draw`; `parameters` lists the point values)" if draws
+        "parameter_uncertainty": (f"{len(plan.draws)} calibrated posterior draws, one per replicate "
+                                  "(`parameter_draw`; `parameters` lists the point values)" if plan.draws
                                   else "none (point values)"),
-        "parameter_draws": json.dumps(draws) if draws else "[]",
+        "parameter_draws": json.dumps(list(plan.draws)) if plan.draws else "[]",
         "units": "persons (flows per month, stocks at month end), yuan, rates as fractions",
     }
     return ds
+
+
+def run_scenario(scenario: Scenario, replicates: int | None = None, seed: int | None = None,
+                 scale: float | None = None, workers: int = 1, use_calibrated: bool = True,
+                 progress: Callable[[int, int], None] | None = None, parameter_draws: bool = True,
+                 evaluator: Evaluator | None = None) -> xr.Dataset:
+    """Run `scenario` (replicates, seed and scale default to the scenario's own) -> Dataset with a
+    `replicate` dimension, and the scenario, parameters, seed, scale and version as attributes."""
+    plan = plan_ensemble(scenario, replicates, seed, scale, use_calibrated, parameter_draws)
+    return run_plan(plan, evaluator=evaluator, workers=workers, progress=progress)
 
 
 def _as_run(scenario: Scenario, replicates: int, seed: int, scale: float) -> Scenario:
@@ -132,16 +141,3 @@ def _as_run(scenario: Scenario, replicates: int, seed: int, scale: float) -> Sce
     if float(scale).is_integer():
         changes["scale"] = int(scale)
     return scenario.with_changes(**changes)
-
-
-def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write NetCDF atomically: to a temporary file in the same folder, then rename over `path`."""
-    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind == "f"}
-    with atomic_path(path) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
-    return Path(path)
-
-
-def read_dataset(path: str | Path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return ds.load()

@@ -160,3 +160,13 @@ def load_parameters(region: str, use_calibrated: bool = True) -> ParameterSet:
 
 def parameter_names(region: str) -> list[str]:
     return list(load_parameters(region))
+
+
+def posterior_draws(region: str) -> list[dict[str, float]]:
+    """Posterior draws from the region's calibrated parameter file ([] when there is none)."""
+    path = calibration_params_dir() / f"{region.lower()}.yaml"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    return list(doc.get("draws") or [])

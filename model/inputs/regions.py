@@ -30,6 +30,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from jobsim.model.core.facts import AreaFacts
 from jobsim.model.inputs.paths import data_dir
 from jobsim.model.inputs.units import known_units, to_base
 
@@ -433,3 +434,26 @@ def get_region(region_id: str) -> RegionStructure:
         cities=tuple(cities_of(region_id)),
         _facts=MappingProxyType(fact_map),
     )
+
+
+# ---- what the model needs of each simulated area ---------------------------------------------------
+
+
+def area_ids(region: str) -> list[str]:
+    """The areas a region is simulated as: its cities, or the region itself."""
+    cities = cities_of(region)
+    return list(cities) if cities else [region]
+
+
+def area_facts(region: str) -> tuple[AreaFacts, ...]:
+    """The facts of each area `region` is simulated as, in base units (the model's only data input)."""
+    key = (file_key(population_path()), file_key(assumptions_path()), file_key(regions_path()))
+    return tuple(_area_facts(a, key) for a in area_ids(region))
+
+
+@lru_cache(maxsize=128)
+def _area_facts(area_id: str, _files: tuple) -> AreaFacts:
+    """One area's facts, cached while the data files are unchanged (calibration builds thousands of models)."""
+    region = get_region(area_id)
+    names = [f for f in AreaFacts.__dataclass_fields__ if f != "id"]
+    return AreaFacts(id=area_id, **{name: float(region.value(name)) for name in names})

@@ -44,7 +44,8 @@ from jobsim.calibration.calibrate import (
 from jobsim.calibration.forecast import series_for
 from jobsim.model.inputs.history import HISTORY_COLUMNS, HistoryError, load_history
 from jobsim.model.cli.main import app
-from jobsim.model.core.model import LabourMarketModel
+from jobsim.model.core.runspec import RunSpec
+from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.registry import lever_ids
 from jobsim.model.experiments.ensemble import replicate_seeds, run_scenario
@@ -59,7 +60,7 @@ JIANGXI_YEARS = [2021, 2022, 2023, 2024, 2025]
 def params_dir(tmp_path_factory, monkeypatch) -> Path:
     """A temporary calibration/params/ for every test: nothing reads or writes the shipped folder."""
     d = tmp_path_factory.mktemp("params")
-    for module in (jobsim.model.inputs.paths, jobsim.model.inputs.parameters, jobsim.model.experiments.ensemble, calibrate_module):
+    for module in (jobsim.model.inputs.paths, jobsim.model.inputs.parameters, calibrate_module):
         monkeypatch.setattr(module, "calibration_params_dir", lambda d=d: d)
     jobsim.model.inputs.parameters._load_cached.cache_clear()
     yield d
@@ -112,8 +113,8 @@ def _simulated_truth(seeds: list[int]) -> dict[str, float]:
     params = dict(load_parameters("Jiangxi", use_calibrated=False).values, **TRUTH)
     sums = {v: 0.0 for v in RECOVERY_MOMENTS}
     for seed in seeds:
-        m = LabourMarketModel("Jiangxi", RECOVERY_YEARS[0], RECOVERY_YEARS[-1], levers, params,
-                              scale=RECOVERY_SCALE, seed=seed)
+        m = RunSpec("Jiangxi", area_facts("Jiangxi"), RECOVERY_YEARS[0], RECOVERY_YEARS[-1], levers, params,
+                    seed=seed, scale=RECOVERY_SCALE).build()
         m.run()
         for v in sums:
             sums[v] += float(np.mean(m.recorder.region_yearly(v)))
@@ -167,9 +168,9 @@ def test_base_values_fix_the_other_parameters_and_start_the_search(monkeypatch):
     seen = {}
     real = calibrate_module._simulate
 
-    def spy(theta):
-        seen.update(calibrate_module._CONTEXT["base"])
-        return real(theta)
+    def spy(ctx, theta):
+        seen.update(ctx.base)
+        return real(ctx, theta)
 
     monkeypatch.setattr(calibrate_module, "_simulate", spy)
     moments = [Moment("jobs", "new_urban_jobs", [2021], 500_000.0, 50_000.0, "test")]

@@ -20,7 +20,10 @@ import xarray as xr
 from jobsim.model.core.model import LabourMarketModel
 from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.registry import lever_ids
-from jobsim.model.experiments.ensemble import read_dataset, run_scenario, write_dataset
+from jobsim.model.core.runspec import RunSpec
+from jobsim.model.experiments.ensemble import run_scenario
+from jobsim.model.inputs.regions import area_facts
+from jobsim.model.outputs.store import read_dataset, write_dataset
 from jobsim.model.inputs.scenario import Scenario, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +101,7 @@ def make_model(make_scenario) -> Callable[..., LabourMarketModel]:
         lever_values = {lever: scenario.lever_values(lever) for lever in lever_ids()}
         p = dict(load_parameters(region, use_calibrated=False).values)
         p.update(params or {})
-        return LabourMarketModel(region, first, last, lever_values, p, scale=scale, seed=seed)
+        return RunSpec(region, area_facts(region), first, last, lever_values, p, seed=seed, scale=scale).build()
 
     return make
 

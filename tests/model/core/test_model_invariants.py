@@ -319,15 +319,16 @@ def test_a_finished_model_is_freed():
     import gc
     import weakref
 
-    from jobsim.model.core.model import LabourMarketModel
+    from jobsim.model.core.runspec import RunSpec
     from jobsim.model.inputs.parameters import load_parameters
+    from jobsim.model.inputs.regions import area_facts
     from jobsim.model.inputs.registry import lever_ids
     from jobsim.model.inputs.scenario import load_scenario
 
-    s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "jiangxi_baseline.yaml")
+    s = load_scenario(Path(__file__).resolve().parents[3] / "scenarios" / "jiangxi_baseline.yaml")
     levers = {lever: s.lever_values(lever) for lever in lever_ids()}
-    m = LabourMarketModel("Jiangxi", 2021, 2021, levers, load_parameters("Jiangxi", use_calibrated=False).values,
-                          scale=50_000, seed=1)
+    m = RunSpec("Jiangxi", area_facts("Jiangxi"), 2021, 2021, levers,
+                load_parameters("Jiangxi", use_calibrated=False).values, seed=1, scale=50_000).build()
     m.run()
     ref = weakref.ref(m)
     del m

@@ -20,12 +20,13 @@ from jobsim.model.cli.main import app
 from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.regions import cities_of
 from jobsim.model.outputs.results import SPENDING
-from jobsim.model.experiments.ensemble import read_dataset, replicate_seeds, run_scenario, write_dataset
+from jobsim.model.experiments.ensemble import replicate_seeds, run_scenario
+from jobsim.model.outputs.store import read_dataset, write_dataset
 from jobsim.model.inputs.scenario import load_scenario, scenario_from_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BASELINE = ROOT / "scenarios" / "jiangxi_baseline.yaml"
-BAD_SCENARIO = Path(__file__).parent / "bad_scenarios" / "negative_budget.yaml"
+BAD_SCENARIO = Path(__file__).resolve().parents[1] / "inputs" / "bad_scenarios" / "negative_budget.yaml"
 CLI_SCALE = 5000
 CONTRACT = (
     "new_urban_jobs", "urban_job_entries", "natural_attrition", "urban_employed", "urban_unemployed",

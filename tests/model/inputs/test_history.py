@@ -45,7 +45,7 @@ def test_every_bundled_row_parses_with_typed_columns():
         assert text.startswith(f"{row.region},{row.indicator},{row.start},{row.end},{row.stat},")
 
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "history.csv"
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "history.csv"
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="the shared data extract is not beside the project")
