@@ -97,13 +97,14 @@ def time_whole_model(scale: float, repeats: int, inputs=None) -> WholeModelTimin
 _CHILD = """
 import json, resource, sys, time
 from benchmarks.whole_model import build_model
+from jobsim.model.outputs.dataset import run_dataset
 t0 = time.perf_counter()
 model = build_model(float(sys.argv[1]))
 n_workers = len(model.workers)
 t1 = time.perf_counter()
 model.run()
 t2 = time.perf_counter()
-model.recorder.dataset()
+run_dataset(model.recorder)
 print(json.dumps({"n_workers": n_workers, "build_s": t1 - t0, "run_s": t2 - t1,
                   "self_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """

@@ -26,6 +26,7 @@ from jobsim.model.experiments.ensemble import replicate_seeds, scenario_paramete
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.units import to_base
+from jobsim.model.outputs.indicators import region_yearly
 
 COLUMNS = ["origin", "year", "actual", "forecast", "forecast_lo80", "forecast_hi80", "forecast_model",
            "model_median", "model_p10", "model_p90", "naive",
@@ -127,7 +128,7 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
         for s in replicate_seeds(seed, replicates):
             m = RunSpec(region, facts, years[0], years[-1], levers, params, seed=s, scale=scale).build()
             m.run()
-            sims.append(m.recorder.region_yearly(variable) / factor)
+            sims.append(region_yearly(m.recorder, [variable])[variable] / factor)
         sims = np.array(sims)
         for k, y in enumerate(years):
             f = fct.get(y)

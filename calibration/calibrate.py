@@ -32,18 +32,40 @@ from scipy import optimize
 from jobsim.model.inputs.history import load_history
 from jobsim.model import __version__
 from jobsim.model.outputs.atomic import atomic_write_text
+from jobsim.model.outputs.indicators import region_yearly
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.experiments.evaluators import evaluator_for
 from jobsim.model.inputs.parameters import load_parameters
-from jobsim.model.inputs.paths import calibration_params_dir, scenarios_dir
+from jobsim.model.inputs.paths import calibration_params_dir
 from jobsim.model.inputs.registry import indicators, lever_ids
 from jobsim.model.experiments.ensemble import replicate_seeds
 from jobsim.model.inputs.regions import area_facts, area_ids
 from jobsim.model.inputs.scenario import Scenario, load_scenario
 
-# The bundled scenario that defines each region's baseline levers (first-year volumes carried forward).
-BASELINE_SCENARIOS = {"Jiangxi": "jiangxi_baseline", "Fuzhou": "fuzhou_2024", "Hunan": "hunan_2021",
-                      "China": "china_baseline"}
+from collections.abc import Mapping  # noqa: E402 - kept beside its one use below
+
+
+class _BaselineScenarios(Mapping):
+    """Region -> the name of its baseline scenario, read live from scenarios/index.yaml and the user
+    data folders' scenarios/index.yaml (jobsim.model.inputs.scenario_index): data, not a list here."""
+
+    def __getitem__(self, region: str) -> str:
+        from jobsim.model.inputs.scenario_index import scenario_index
+        return scenario_index().baselines[region]
+
+    def __iter__(self):
+        from jobsim.model.inputs.scenario_index import scenario_index
+        return iter(dict(scenario_index().baselines))
+
+    def __len__(self) -> int:
+        from jobsim.model.inputs.scenario_index import scenario_index
+        return len(scenario_index().baselines)
+
+
+# The scenario that defines each region's baseline levers (first-year volumes carried forward), as
+# the index names them. Kept as a name for the modules that still import it; baseline_scenario()
+# is the way in, and it explains what to do for a region with data but no baseline.
+BASELINE_SCENARIOS: Mapping = _BaselineScenarios()
 # Indicators whose latest published level is a moment, with the smallest relative sd allowed.
 LEVEL_INDICATORS = {
     "new_urban_jobs": 0.08, "registered_unemployment_rate": 0.10, "surveyed_unemployment_rate": 0.06,
@@ -94,12 +116,26 @@ class CalibrationResult:
 # --- the baseline a calibration simulates ------------------------------------------------------------
 
 def baseline_scenario(region: str, first_year: int | None = None, last_year: int | None = None) -> Scenario:
-    """The region's bundled baseline, optionally moved to another period with its first-year levers
-    carried over every year (a no-policy-change baseline for back-tests)."""
-    if region not in BASELINE_SCENARIOS:
-        raise CalibrationError(f"region {region!r} has no baseline scenario; calibratable regions: "
-                               f"{', '.join(BASELINE_SCENARIOS)}")
-    s = load_scenario(scenarios_dir() / f"{BASELINE_SCENARIOS[region]}.yaml")
+    """The region's baseline (the scenario scenarios/index.yaml names for it, bundled or in a user data
+    folder), optionally moved to another period with its first-year levers carried over every year (a
+    no-policy-change baseline for back-tests). CalibrationError for an unknown region, a region with
+    data but no baseline scenario (saying how to add one), or a baseline that does not load."""
+    from jobsim.model.inputs.regions import DataFileError, check_region
+    from jobsim.model.inputs.scenario import ScenarioError
+    from jobsim.model.inputs.scenario_index import no_baseline_message, scenario_index, scenario_path
+
+    try:
+        check_region(region)
+        index = scenario_index()
+        name = index.baseline(region)
+        if name is None:
+            raise CalibrationError(no_baseline_message(region))
+        s = load_scenario(scenario_path(name))
+    except (DataFileError, ScenarioError) as exc:
+        raise CalibrationError(str(exc)) from None
+    if s.region != region:
+        raise CalibrationError(f"{index.baseline_sources[region]}, field baselines.{region}: scenario {name!r} "
+                               f"is a scenario of {s.region!r}, not of {region!r}; name a scenario whose region is {region}")
     if first_year is None:
         return s
     last_year = last_year if last_year is not None else first_year + (s.period.last_year - s.period.first_year)
@@ -261,8 +297,8 @@ def _simulate(ctx: SimulationContext, theta: np.ndarray) -> dict[str, np.ndarray
     for seed in ctx.seeds:
         model = ctx.spec(theta, seed).build()
         model.run()
-        for v in ctx.variables:
-            sums[v] = sums.get(v, 0) + model.recorder.region_yearly(v)
+        for v, yearly_values in region_yearly(model.recorder, ctx.variables).items():
+            sums[v] = sums.get(v, 0) + yearly_values
         del model
     # A model is a web of references (Mesa agents point back to it): collect it now, or the arrays of
     # hundreds of evaluated models pile up in each worker before the cyclic collector runs.
@@ -301,7 +337,7 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
     except ScenarioError as e:
         raise CalibrationError(f"{region}: cannot build the baseline for "
                                f"{'through ' + str(through) if through else 'these years'}: {e}") from None
-    pset = load_parameters(region, use_calibrated=False)
+    pset = load_parameters(region, use_calibrated=False, as_of=years[0])
     names = list(parameters) if parameters else [n for n, p in pset.items() if p.calibrate]
     unknown = [n for n in names if n not in pset]
     if unknown:

@@ -9,7 +9,8 @@
     api.compare({"base": ds, "more training": ds2})  # paired differences, cost per extra job
 
 Everything here is a thin composition of the layers below (inputs, core, outputs, experiments and
-calibration); heavy libraries (statsmodels, scipy) load only when a function that needs them runs.
+calibration); heavy libraries (xarray, mesa, pydantic, statsmodels, scipy) load only when a
+name or function that needs them is used, so that importing the API (and starting `jobsim`) is cheap.
 """
 
 from __future__ import annotations
@@ -17,28 +18,91 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from jobsim.model import __version__
-from jobsim.model.core.runspec import RunSpec
-from jobsim.model.experiments.compare import compare
-from jobsim.model.experiments.ensemble import EnsemblePlan, plan_ensemble, replicate_seeds, run_plan, run_spec
-from jobsim.model.experiments.evaluators import Evaluator, ProcessEvaluator, SequentialEvaluator
-from jobsim.model.inputs.parameters import ParameterSet, load_parameters
-from jobsim.model.inputs.scenario import Scenario, ScenarioError, scenario_from_dict, scenario_from_yaml, scenario_to_yaml
-from jobsim.model.inputs.scenario import load_scenario as _load_scenario
-from jobsim.model.outputs.results import evaluate_targets, period_totals, yearly, yearly_summary
-from jobsim.model.outputs.store import read_dataset, write_dataset
 
-__all__ = [
-    "__version__", "RunSpec", "EnsemblePlan", "Evaluator", "SequentialEvaluator", "ProcessEvaluator",
-    "Scenario", "ScenarioError", "ParameterSet",
-    "load_scenario", "validate_scenario", "scenario_from_dict", "scenario_from_yaml", "scenario_to_yaml",
-    "parameters", "plan", "run", "run_spec", "replicate_seeds", "compare",
-    "yearly", "yearly_summary", "evaluate_targets", "period_totals",
-    "write_results", "read_results", "forecast", "calibrate", "write_calibration", "backtest",
-]
+if TYPE_CHECKING:  # names for annotations only; at run time they load on first use (see __getattr__)
+    import pandas as pd
+    import xarray as xr
+
+    from jobsim.model.experiments.ensemble import EnsemblePlan
+    from jobsim.model.experiments.evaluators import Evaluator
+    from jobsim.model.inputs.parameters import ParameterSet
+    from jobsim.model.inputs.scenario import Scenario
+
+# Public names re-exported from the layers below, loaded on first use so that importing the API (and
+# so the command line) stays cheap: xarray, pydantic, mesa and the experiments layer load only when
+# a caller touches a name that needs them. Name -> (module, attribute).
+_LAZY_NAMES = {
+    "RunSpec": ("jobsim.model.core.runspec", "RunSpec"),
+    "compare": ("jobsim.model.experiments.compare", "compare"),
+    "EnsemblePlan": ("jobsim.model.experiments.ensemble", "EnsemblePlan"),
+    "plan_ensemble": ("jobsim.model.experiments.ensemble", "plan_ensemble"),
+    "replicate_seeds": ("jobsim.model.experiments.ensemble", "replicate_seeds"),
+    "run_plan": ("jobsim.model.experiments.ensemble", "run_plan"),
+    "run_spec": ("jobsim.model.experiments.ensemble", "run_spec"),
+    "Evaluator": ("jobsim.model.experiments.evaluators", "Evaluator"),
+    "ProcessEvaluator": ("jobsim.model.experiments.evaluators", "ProcessEvaluator"),
+    "SequentialEvaluator": ("jobsim.model.experiments.evaluators", "SequentialEvaluator"),
+    "ParameterSet": ("jobsim.model.inputs.parameters", "ParameterSet"),
+    "load_parameters": ("jobsim.model.inputs.parameters", "load_parameters"),
+    "Scenario": ("jobsim.model.inputs.scenario", "Scenario"),
+    "ScenarioError": ("jobsim.model.inputs.scenario", "ScenarioError"),
+    "scenario_from_dict": ("jobsim.model.inputs.scenario", "scenario_from_dict"),
+    "scenario_from_yaml": ("jobsim.model.inputs.scenario", "scenario_from_yaml"),
+    "scenario_to_yaml": ("jobsim.model.inputs.scenario", "scenario_to_yaml"),
+    "evaluate_targets": ("jobsim.model.outputs.results", "evaluate_targets"),
+    "period_totals": ("jobsim.model.outputs.results", "period_totals"),
+    "yearly": ("jobsim.model.outputs.results", "yearly"),
+    "yearly_summary": ("jobsim.model.outputs.results", "yearly_summary"),
+    "read_dataset": ("jobsim.model.outputs.store", "read_dataset"),
+    "write_dataset": ("jobsim.model.outputs.store", "write_dataset"),
+    "yearly_table": ("jobsim.model.outputs.results", "yearly_table"),
+    "scenario_targets": ("jobsim.model.outputs.scenario_targets", "scenario_targets"),
+    "lever_set_indicators": ("jobsim.model.outputs.scenario_targets", "lever_set_indicators"),
+    "SET_BY_SCENARIO": ("jobsim.model.outputs.scenario_targets", "SET_BY_SCENARIO"),
+    # the names a caller may choose, checked before any work starts (ChoiceError otherwise)
+    **{name: ("jobsim.model.inputs.choices", name) for name in (
+        "ChoiceError", "region_ids", "check_region", "run_areas", "check_area", "check_indicator",
+        "target_set_names", "check_target_set", "calibratable_regions", "check_calibratable_region",
+        "check_modelled_indicator", "is_scenario_index", "validate_scenario_index", "bundled_comparison",
+        "units", "indicator_info")},
+    # what data jobsim has, as tables
+    **{name: ("jobsim.model.inputs.catalogue", name) for name in (
+        "regions_table", "region_summary", "region_data", "target_sets_table", "assumptions_table")},
+    # a user's own region: a template data folder, and its checks
+    "init_region_folder": ("jobsim.model.inputs.region_folder", "init_region_folder"),
+    "check_region_folder": ("jobsim.model.inputs.region_folder", "check_region_folder"),
+    "is_data_folder": ("jobsim.model.inputs.region_folder", "is_data_folder"),
+    "RegionFolderError": ("jobsim.model.inputs.region_folder", "RegionFolderError"),
+    "set_user_data_dirs": ("jobsim.model.inputs.paths", "set_user_data_dirs"),
+}
+
+
+def __getattr__(name: str):
+    """Load a re-exported name from its layer on first use (PEP 562), then keep it in the module."""
+    if name not in _LAZY_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY_NAMES[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_NAMES))
+
+
+# The API's public names: the functions defined below, and the names re-exported (lazily) from the layers.
+__all__ = sorted({"__version__", *_LAZY_NAMES} | {
+    "load_scenario", "validate_scenario", "parameters", "plan", "run", "write_results", "read_results", "for_plot",
+    "history", "history_series", "calibration_moments", "calibrated_file", "forecast", "calibrate",
+    "write_calibration", "backtest", "targets_table", "error_kind", "check_forecast_choices", "usable_series",
+    "forecast_min_points",
+})
 
 
 # ---- scenarios ------------------------------------------------------------------------------------
@@ -46,11 +110,16 @@ __all__ = [
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; ScenarioError (every problem, with field paths) if invalid."""
+    from jobsim.model.inputs.scenario import load_scenario as _load_scenario
+
     return _load_scenario(path)
 
 
 def validate_scenario(path: str | Path) -> list[tuple[str, str]]:
     """The problems of a scenario file as (field path, message) pairs; [] when it is valid."""
+    from jobsim.model.inputs.scenario import ScenarioError
+    from jobsim.model.inputs.scenario import load_scenario as _load_scenario
+
     try:
         _load_scenario(path)
     except ScenarioError as err:
@@ -60,6 +129,8 @@ def validate_scenario(path: str | Path) -> list[tuple[str, str]]:
 
 def parameters(region: str, use_calibrated: bool = True) -> ParameterSet:
     """Every structural parameter of `region`, with unit, bounds and source (calibrated values applied)."""
+    from jobsim.model.inputs.parameters import load_parameters
+
     return load_parameters(region, use_calibrated=use_calibrated)
 
 
@@ -69,6 +140,8 @@ def parameters(region: str, use_calibrated: bool = True) -> ParameterSet:
 def plan(scenario: Scenario, replicates: int | None = None, seed: int | None = None, scale: float | None = None,
          use_calibrated: bool = True, parameter_draws: bool = True) -> EnsemblePlan:
     """The RunSpecs of an ensemble of `scenario` (one per replicate), without running them."""
+    from jobsim.model.experiments.ensemble import plan_ensemble
+
     return plan_ensemble(scenario, replicates, seed, scale, use_calibrated, parameter_draws)
 
 
@@ -80,6 +153,10 @@ def run(scenario: Scenario | str | Path, replicates: int | None = None, seed: in
 
     replicates, seed and scale default to the scenario's own; `workers` > 1 runs replicates in local
     processes (or pass any `evaluator`); results are bit-identical however they are run."""
+    from jobsim.model.experiments.ensemble import plan_ensemble, run_plan
+    from jobsim.model.inputs.scenario import Scenario
+    from jobsim.model.inputs.scenario import load_scenario as _load_scenario
+
     if not isinstance(scenario, Scenario):
         scenario = _load_scenario(scenario)
     p = plan_ensemble(scenario, replicates, seed, scale, use_calibrated, parameter_draws)
@@ -88,15 +165,61 @@ def run(scenario: Scenario | str | Path, replicates: int | None = None, seed: in
 
 def write_results(ds: xr.Dataset, path: str | Path) -> Path:
     """Write a result Dataset to NetCDF, atomically (temporary file, then rename)."""
+    from jobsim.model.outputs.store import write_dataset
+
     return write_dataset(ds, path)
 
 
 def read_results(path: str | Path) -> xr.Dataset:
     """Read a result file written by `write_results` (or `jobsim run --out`)."""
+    from jobsim.model.outputs.store import read_dataset
+
     return read_dataset(path)
 
 
-# ---- forecasts, calibration, back-tests (statsmodels and scipy load here, not at import) -----------
+def for_plot(ds: xr.Dataset, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), lang: str = "en") -> xr.Dataset:
+    """A result as planners plot it: each indicator by year (flows summed, rates averaged, stocks at
+    December), at the quantiles of its replicates (dim `quantile`), in 万人 / 亿元 / % with `units` and
+    `long_name` set, e.g. `api.for_plot(ds).new_urban_jobs.sel(area="Ganzhou", quantile=0.5).plot()`;
+    `lang="zh"` labels in Chinese (see jobsim.model.outputs.display)."""
+    from jobsim.model.outputs.display import for_plot as _for_plot
+
+    return _for_plot(ds, quantiles=quantiles, lang=lang)
+
+
+# ---- history, forecasts, calibration, back-tests (statsmodels and scipy load here, not at import) --
+
+
+def history(region: str | None = None, indicator: str | list[str] | None = None,
+            data_files: list[Path] | None = None) -> pd.DataFrame:
+    """History rows with their sources (all regions, or one region and optionally some indicators);
+    `data_files` are the user's own files in the history.csv schema, laid over the bundled rows."""
+    from jobsim.model.inputs.history import history_for, load_history
+
+    rows = load_history(extra_files=list(data_files) if data_files else None)
+    return rows if region is None else history_for(region, indicator, history=rows)
+
+
+def history_series(region: str, indicator: str, origin: int | None = None, data_files: list[Path] | None = None):
+    """(series, extraction): the yearly or monthly series a forecast uses, and how it was extracted."""
+    from jobsim.calibration.forecast import series_for
+
+    return series_for(history(data_files=data_files), region, indicator, origin=origin)
+
+
+def calibration_moments(region: str, years: list[int], through: int | None = None,
+                        data_files: list[Path] | None = None):
+    """(moments, data vintage): what a calibration of `region` over `years` fits, with sources."""
+    from jobsim.calibration.calibrate import build_moments
+
+    return build_moments(region, years, through, history(data_files=data_files))
+
+
+def calibrated_file(region: str) -> Path:
+    """Where the shipped calibrated parameter file of `region` is (it may not exist)."""
+    from jobsim.model.inputs.paths import calibration_params_dir
+
+    return calibration_params_dir() / f"{region.lower()}.yaml"
 
 
 def forecast(region: str, indicator: str, origin: int | None = None, horizon: int = 5,
@@ -132,4 +255,56 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
 
 def targets_table(ds: xr.Dataset, scenario: Scenario) -> pd.DataFrame:
     """The scenario's targets evaluated against a run of it."""
+    from jobsim.model.outputs.results import evaluate_targets
+
     return evaluate_targets(ds, scenario.target_list())
+
+
+# ---- for the command line and the app ----------------------------------------------------------------
+# The names a caller may choose (jobsim.model.inputs.choices), the data tables (inputs.catalogue) and the
+# targets judged against a run (outputs.scenario_targets) are re-exported above; the front ends only
+# render them. What follows are the few that compose layers (the forecast's own name resolution).
+
+
+def error_kind(exc: BaseException) -> str | None:
+    """How a front end should report `exc`: 'choice' (a name outside the allowed values), 'invalid' (an
+    invalid scenario or data file, data that cannot support the request), or None (a failure of the program).
+
+    jobsim's own errors (ScenarioError, data-file, forecast, calibration and back-test errors) are all
+    about the caller's input; anything else raised from below is a failure of the program."""
+    from jobsim.model.inputs.choices import ChoiceError
+
+    if isinstance(exc, ChoiceError):
+        return "choice"
+    defined_by_jobsim = any(cls.__module__.startswith("jobsim.") for cls in type(exc).__mro__)
+    return "invalid" if defined_by_jobsim else None
+
+
+def check_forecast_choices(region: str, indicator: str, data_files: list[Path] | None = None) -> tuple[str, str]:
+    """(region, indicator) as the forecast spells them (case and labels resolved); ChoiceError when the history
+    has no such region or the registry no such indicator."""
+    from jobsim.calibration.forecast import ForecastError, resolve_indicator, resolve_region
+    from jobsim.model.inputs.choices import ChoiceError
+
+    try:
+        return resolve_region(history(data_files=data_files), region), resolve_indicator(indicator)
+    except ForecastError as exc:
+        raise ChoiceError(str(exc)) from None
+
+
+def usable_series(region: str, origin: int | None = None, data_files: list[Path] | None = None) -> pd.DataFrame:
+    """The series of `region` with enough points to forecast: indicator, freq ('Y' or 'M'), points."""
+    from jobsim.calibration.forecast import resolve_region
+    from jobsim.calibration.forecast import usable_series as _usable_series
+
+    rows = history(data_files=data_files)
+    return _usable_series(rows, resolve_region(rows, region), origin=origin)
+
+
+def forecast_min_points() -> int:
+    """The fewest usable points a series needs to be forecast."""
+    from jobsim.calibration.forecast import MIN_POINTS
+
+    return MIN_POINTS
+
+

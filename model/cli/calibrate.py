@@ -2,95 +2,116 @@
 
 from __future__ import annotations
 
-import json
-from enum import Enum
 from pathlib import Path
 
-import pandas as pd
 import typer
 
-from jobsim.calibration.backtest import BacktestError, backtest as run_backtest
-from jobsim.calibration.calibrate import BASELINE_SCENARIOS, CalibrationError, calibrate as run_calibration, write_result
-from jobsim.model.inputs.history import HistoryError
+from jobsim.model.cli import render
+from jobsim.model.cli.errors import UsageError, handle_errors
+from jobsim.model.cli.options import FormatOption, check_input_files, check_output_file
+from jobsim.model.cli.progress import Progress
+from jobsim.model.cli.render import Col, OutputFormat
+
+CALIBRATION_SUFFIXES = (".yaml", ".yml")
+# A short search for trying things out (`--quick`): differential-evolution generations and population,
+# posterior proposals and draws, replicates per evaluation.
+QUICK_SETTINGS = dict(maxiter=3, popsize=4, proposals=24, n_draws=12, replicates=2)
+BACKTEST_COLUMNS = ["origin", "year", "actual", "forecast", "forecast_lo80", "forecast_hi80", "model_median",
+                    "model_p10", "model_p90", "naive", "mase_forecast", "mase_model", "mase_naive",
+                    "forecast_covered_80", "model_covered_80"]
 
 
-class Format(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+def _check(check, value, option: str):
+    from jobsim.model import api
+
+    try:
+        return check(value)
+    except api.ChoiceError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
+@handle_errors
 def calibrate(
-    region: str = typer.Option(..., "--region", help=f"one of: {', '.join(BASELINE_SCENARIOS)}"),
+    region: str = typer.Option(..., "--region", help="a region with a baseline scenario, e.g. Jiangxi"),
     through: int | None = typer.Option(None, "--through", help="use only history whose window ends by this year"),
     data: list[Path] | None = typer.Option(None, "--data", help="extra history rows (history.csv schema); repeatable"),
-    out: Path | None = typer.Option(None, "--out", help="where to write (default calibration/params/<region>.yaml)"),
+    out: Path | None = typer.Option(None, "--out", help="where to write (.yaml; default calibration/params/<region>.yaml)"),
     quick: bool = typer.Option(False, "--quick", help="a short search (for trying things out)"),
     workers: int = typer.Option(2, "--workers", min=1),
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Fit the region's free parameters to its history and forecast (method of simulated moments)."""
-    if region not in BASELINE_SCENARIOS:
-        _fail(f"--region: {region!r} cannot be calibrated; regions: {', '.join(BASELINE_SCENARIOS)}")
-    for f in data or []:
-        if not f.exists():
-            _fail(f"--data: file {f} does not exist")
-    settings = dict(maxiter=3, popsize=4, proposals=24, n_draws=12, replicates=2) if quick else {}
-    try:
-        res = run_calibration(region, through=through, data_files=data, workers=workers,
-                              progress=lambda m: typer.echo(f"  {m}", err=True), **settings)
-    except (CalibrationError, HistoryError) as e:
-        _fail(str(e))
-    path = write_result(res, out)
-    typer.echo(f"{region}: distance {res.distance:.2f} over {len(res.moments)} moments, "
+    from jobsim.model import api
+
+    _check(api.check_calibratable_region, region, "--region")
+    check_input_files(data, "--data")
+    check_output_file(out, "--out", CALIBRATION_SUFFIXES)
+    with Progress(f"calibrate {region}", unit="steps") as progress:
+        res = api.calibrate(region, through=through, data_files=data, workers=workers, progress=progress.message,
+                            **(QUICK_SETTINGS if quick else {}))
+    path = api.write_calibration(res, out)
+    parameters = [{"name": name, "value": value, "lower": res.bounds[name][0], "upper": res.bounds[name][1]}
+                  for name, value in res.values.items()]
+    moments = [{"name": m["name"], "target": m["target"], "simulated": m["simulated"], "z": m["z"]} for m in res.moments]
+    if fmt is OutputFormat.json:
+        render.emit_data(fmt, document={"region": region, "distance": res.distance, "info": res.info,
+                                        "parameters": parameters, "moments": moments, "file": str(path)})
+        return
+    if fmt is OutputFormat.csv:
+        import pandas as pd
+
+        render.emit_data(fmt, pd.DataFrame(parameters))
+        typer.echo(f"wrote {path}", err=True)
+        return
+    render.say(f"{region}: distance {res.distance:.2f} over {len(res.moments)} moments, "
                f"{res.info['evaluations']} evaluations, {res.info['seconds']} s")
-    typer.echo(f"{'parameter':<38}{'value':>14}{'bounds':>24}")
-    for name, v in res.values.items():
-        lo, hi = res.bounds[name]
-        typer.echo(f"{name:<38}{v:>14.5g}{f'[{lo:g}, {hi:g}]':>24}")
-    typer.echo(f"\n{'moment':<52}{'target':>14}{'simulated':>14}{'z':>8}")
-    for m in res.moments:
-        typer.echo(f"{m['name'][:51]:<52}{m['target']:>14.5g}{m['simulated']:>14.5g}{m['z']:>8.2f}")
-    typer.echo(f"\nwrote {path}")
+    render.table(["parameter", Col("value", "right"), Col("bounds", "right")],
+                 ([p["name"], f"{p['value']:.5g}", f"[{p['lower']:g}, {p['upper']:g}]"] for p in parameters))
+    render.table(["moment", Col("target", "right"), Col("simulated", "right"), Col("z", "right")],
+                 ([m["name"], f"{m['target']:.5g}", f"{m['simulated']:.5g}", f"{m['z']:.2f}"] for m in moments))
+    render.say(f"wrote {path}")
 
 
+@handle_errors
 def backtest(
-    region: str = typer.Option(..., "--region"),
-    indicator: str = typer.Option(..., "--indicator"),
+    region: str = typer.Option(..., "--region", help="a region with a baseline scenario, e.g. Jiangxi"),
+    indicator: str = typer.Option(..., "--indicator", help="an indicator the model produces, e.g. new_urban_jobs"),
     origin: list[int] = typer.Option(..., "--origin", help="origin year; repeat for rolling origins"),
     horizon: int = typer.Option(3, "--horizon", min=1, max=10, help="years after each origin"),
     data: list[Path] | None = typer.Option(None, "--data", help="extra history rows; repeatable"),
     replicates: int = typer.Option(8, "--replicates", min=1),
     thorough: bool = typer.Option(False, "--thorough", help="a full calibration at each origin (slower)"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Calibrate and forecast with data up to each origin; compare forecast, model and naive with the actuals."""
-    if region not in BASELINE_SCENARIOS:
-        _fail(f"--region: {region!r} cannot be back-tested; regions: {', '.join(BASELINE_SCENARIOS)}")
-    for f in data or []:
-        if not f.exists():
-            _fail(f"--data: file {f} does not exist")
-    try:
-        bt = run_backtest(region, indicator, sorted(set(origin)), horizon=horizon, data_files=data,
-                          replicates=replicates, quick=not thorough,
-                          progress=lambda m: typer.echo(f"  {m}", err=True))
-    except (BacktestError, CalibrationError, HistoryError) as e:
-        _fail(str(e))
-    if fmt == Format.csv:
-        typer.echo(bt.table.to_csv(index=False), nl=False)
+    from jobsim.model import api
+
+    _check(api.check_calibratable_region, region, "--region")
+    _check(api.check_modelled_indicator, indicator, "--indicator")
+    check_input_files(data, "--data")
+    with Progress(f"backtest {region} {indicator}", unit="steps") as progress:
+        bt = api.backtest(region, indicator, sorted(set(origin)), horizon=horizon, data_files=data,
+                          replicates=replicates, quick=not thorough, progress=progress.message)
+    if fmt is OutputFormat.csv:
+        render.emit_data(fmt, bt.table)
         return
-    if fmt == Format.json:
-        typer.echo(json.dumps({"table": json.loads(bt.table.to_json(orient="records")),
-                               "summary": json.loads(bt.summary().to_json(orient="records"))}, ensure_ascii=False))
+    if fmt is OutputFormat.json:
+        render.emit_data(fmt, document={"table": render.records(bt.table), "summary": render.records(bt.summary())})
         return
-    cols = ["origin", "year", "actual", "forecast", "forecast_lo80", "forecast_hi80", "model_median", "model_p10",
-            "model_p90", "naive", "mase_forecast", "mase_model", "mase_naive", "forecast_covered_80", "model_covered_80"]
-    with pd.option_context("display.width", 220, "display.max_columns", 30, "display.float_format", "{:,.3g}".format):
-        typer.echo(f"{region} {indicator} ({bt.unit}); model = calibrated baseline median and 10-90% range")
-        typer.echo(bt.table[cols].to_string(index=False))
-        typer.echo("\nsummary over all origins and years with an actual value:")
-        typer.echo(bt.summary().to_string(index=False))
+    render.say(f"{region} {indicator} ({bt.unit}); model = calibrated baseline median and 10-90% range")
+    render.table([Col(c, "right") for c in BACKTEST_COLUMNS],
+                 ([_cell(r[c]) for c in BACKTEST_COLUMNS] for r in render.records(bt.table[BACKTEST_COLUMNS])))
+    render.say("summary over all origins and years with an actual value:")
+    summary = bt.summary()
+    render.table([Col(str(c), "right") for c in summary.columns],
+                 ([_cell(v) for v in r.values()] for r in render.records(summary)))
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:,.3g}"
+    return str(v)

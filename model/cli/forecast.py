@@ -1,58 +1,49 @@
 """`jobsim forecast`: a region's no-policy-change forecast of one indicator, as a table, CSV or JSON.
 
-Registered in model/cli.py with one line; the forecasting itself is calibration/forecast.py.
+The forecasting itself is jobsim.calibration.forecast, reached through jobsim.model.api.
 """
 
 from __future__ import annotations
 
-import json
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pandas as pd
 import typer
 
-from jobsim.calibration.forecast import (
-    MIN_POINTS,
-    OUTPUT_COLUMNS,
-    Forecast,
-    ForecastError,
-    forecast_for,
-    resolve_region,
-    usable_series,
-)
-from jobsim.model.inputs.history import load_history
-from jobsim.model.inputs.registry import indicators
+from jobsim.model.cli import render
+from jobsim.model.cli.errors import InvalidInputError, UsageError, handle_errors
+from jobsim.model.cli.options import FormatOption, check_input_files
+from jobsim.model.cli.render import Col, OutputFormat
+
+# Words for the history's frequencies in messages.
+FREQUENCY_WORDS = {"Y": "yearly", "M": "monthly"}
+FORECAST_COLUMNS = ["period", "mean", "lo80", "hi80", "lo95", "hi95", "model"]
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+def available_series(region: str, origin: int | None, data: list[Path] | None) -> str:
+    """'usable series for Jiangxi: gdp (9 yearly points), ...'; '' when the region has no history at all."""
+    from jobsim.model import api
 
-
-def _fail(message: str) -> None:
-    """One line on stderr, exit code 1, no traceback."""
-    typer.echo("error: " + " ".join(str(message).split()), err=True)
-    raise typer.Exit(1)
-
-
-def _available(history: pd.DataFrame, region: str, origin: int | None) -> str:
-    """'usable series for Jiangxi: gdp (9 yearly points), ...'; '' when the error already lists the regions."""
     try:
-        region = resolve_region(history, region)
-    except ForecastError as exc:
-        return "" if "regions with history" in str(exc) else str(exc)
-    usable = usable_series(history, region, origin=origin)
+        usable = api.usable_series(region, origin=origin, data_files=data)
+    except Exception as exc:  # noqa: BLE001 - an unknown region: its error already lists the regions
+        if api.error_kind(exc) is None:
+            raise
+        return ""
     cut = f" up to {origin}" if origin is not None else ""
     if usable.empty:
-        return f"{region} has no indicator with at least {MIN_POINTS} usable points{cut}"
-    words = {"Y": "yearly", "M": "monthly"}
-    items = [f"{r.indicator} ({r.points} {words[r.freq]} points)" for r in usable.itertuples(index=False)]
+        return f"{region} has no indicator with at least {api.forecast_min_points()} usable points{cut}"
+    items = [f"{r.indicator} ({r.points} {FREQUENCY_WORDS.get(r.freq, r.freq)} points)"
+             for r in usable.itertuples(index=False)]
     return f"usable series for {region}{cut}: " + ", ".join(items)
 
 
+def _with_available(message: str, region: str, origin: int | None, data: list[Path] | None) -> str:
+    available = available_series(region, origin, data)
+    return f"{message}. {available}" if available else message
+
+
+@handle_errors
 def forecast(
     region: Annotated[str, typer.Option("--region", help="Region as named in the history, e.g. Jiangxi, China.")],
     indicator: Annotated[
@@ -73,53 +64,61 @@ def forecast(
             "for the same region, indicator, window and stat.",
         ),
     ] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Forecast a region's indicator from its history, with 80% and 95% intervals.
 
     Naive, drift, exponential smoothing, small ARIMA and unobserved-components models are compared
     by rolling-origin back-tests (MASE); the best one forecasts. Method: docs/forecasting.md.
     """
+    from jobsim.model import api
+
+    check_input_files(data, "--data")
     try:
-        history = load_history(extra_files=list(data) if data else None)
-    except (ValueError, KeyError, OSError) as exc:
-        _fail(str(exc))
+        region, indicator = api.check_forecast_choices(region, indicator, data_files=data)
+    except api.ChoiceError as exc:
+        raise UsageError(_with_available(str(exc), region, origin, data)) from None
     try:
-        fc = forecast_for(region, indicator, origin=origin, horizon=horizon, history=history)
-    except ForecastError as exc:
-        available = _available(history, region, origin)
-        _fail(f"{exc}" + (f". {available}" if available else ""))
-    table = fc.to_frame()[OUTPUT_COLUMNS]
-    fmt = OutputFormat(format)
-    if fmt is OutputFormat.csv:
-        typer.echo(table.to_csv(index=False), nl=False)
-    elif fmt is OutputFormat.json:
-        typer.echo(json.dumps(table.to_dict(orient="records"), ensure_ascii=False))
+        fc = api.forecast(region, indicator, origin=origin, horizon=horizon, data_files=data)
+    except Exception as exc:
+        if api.error_kind(exc) != "invalid":
+            raise
+        raise InvalidInputError(_with_available(str(exc), region, origin, data)) from None
+    table = fc.to_frame()[FORECAST_COLUMNS]
+    if fmt is OutputFormat.table:
+        print_forecast(fc, table)
     else:
-        typer.echo(format_forecast(fc))
+        render.emit_data(fmt, table)
 
 
-def format_forecast(fc: Forecast) -> str:
+def print_forecast(fc, table) -> None:
     """A readable report: labels and unit, the history used, the chosen model, the table, the notes."""
-    entry = indicators().loc[fc.indicator]
+    from jobsim.model import api
+
+    entry = api.indicator_info(fc.indicator)
     ext = fc.extraction
-    lines = [f"{fc.region} — {entry['label_zh']} {entry['label_en']} ({fc.unit})"]
+    render.say(f"{fc.region} — {entry['label_zh']} {entry['label_en']} ({fc.unit})")
     if ext is not None:
         cut = f", data up to {ext.origin}" if ext.origin is not None else ""
-        lines.append(
-            f"history: {ext.n_points} {ext.points_word} points, {ext.definition}: {ext.periods_text()}{cut}"
-            + (f"; {len(ext.dropped)} rows skipped (see notes)" if len(ext.dropped) else "")
-        )
+        skipped = f"; {len(ext.dropped)} rows skipped (see notes)" if len(ext.dropped) else ""
+        render.say(f"history: {ext.n_points} {ext.points_word} points, {ext.definition}: {ext.periods_text()}{cut}{skipped}")
     ranked = fc.cv[fc.cv["mase"].notna()].sort_values("mase", kind="stable")
     others = ", ".join(f"{m} {v:.2f}" for m, v in zip(ranked["model"], ranked["mase"]) if m != fc.model)
     chosen = ranked.loc[ranked["model"] == fc.model, "mase"]
     score = f"back-test mean MASE {chosen.iloc[0]:.2f}" if len(chosen) else "not back-tested"
-    lines.append(f"model: {fc.model} — {fc.model_description}; {score} (others: {others or 'none'})")
-    lines.append("")
-    shown = fc.table.copy()
-    lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    render.say(f"model: {fc.model} — {fc.model_description}; {score} (others: {others or 'none'})")
+    style = render.unit_style(fc.unit)
+    render.table(
+        ["period", Col("forecast", "right"), Col("80% interval", "right"), Col("95% interval", "right"), "model"],
+        (_forecast_row(style, r) for r in render.records(table)),
+    )
+    render.say("intervals: the forecast's 80% and 95% prediction intervals; 万 = 10 000, 亿 = 100 000 000")
     if fc.notes:
-        lines.append("")
-        lines.append("notes:")
-        lines.extend(f"- {n}" for n in fc.notes)
-    return "\n".join(lines)
+        render.say("notes:")
+        for note in fc.notes:
+            render.say(f"- {note}")
+
+
+def _forecast_row(style, r: dict) -> list[str]:
+    mean, lo80, hi80, lo95, hi95 = render.figures(style, [r["mean"], r["lo80"], r["hi80"], r["lo95"], r["hi95"]])
+    return [str(r["period"]), mean, f"{lo80} {render.DASH} {hi80}", f"{lo95} {render.DASH} {hi95}", r["model"]]

@@ -1,134 +1,239 @@
-"""`jobsim run` (one scenario: projection, yearly table, targets) and `jobsim run-bundled` (the what-ifs compared)."""
+"""`jobsim run` (one scenario: projection, yearly table, targets) and `jobsim run-bundled` (the what-ifs compared).
+
+Every choice (scenario file, --out, --area, --out-dir) is checked before the first replicate starts.
+"""
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import typer
 
-from jobsim.model.inputs.registry import label
-from jobsim.model.experiments.compare import compare
-from jobsim.model.outputs.results import evaluate_targets, yearly_summary
-from jobsim.model.experiments.ensemble import run_scenario
-from jobsim.model.outputs.store import write_dataset
-from jobsim.model.inputs.scenario import ScenarioError, load_scenario
-from jobsim.model.inputs.paths import scenarios_dir
+from jobsim.model.cli import render
+from jobsim.model.cli.errors import UsageError, handle_errors
+from jobsim.model.cli.options import FormatOption, check_output_file, check_writable_folder
+from jobsim.model.cli.progress import Progress
+from jobsim.model.cli.render import Col, OutputFormat
 
-BUNDLED_COMPARISON = ("jiangxi_baseline", "jiangxi_more_training", "jiangxi_loans_to_training", "jiangxi_more_posts")
+if TYPE_CHECKING:
+    import pandas as pd
 
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+RESULT_SUFFIXES = (".nc",)
+ASSUMED_MARK = "*"
 
 
-def _progress(name: str):
-    start = time.perf_counter()
-
-    def report(done: int, total: int) -> None:
-        if sys.stderr.isatty() or done == total:
-            typer.echo(f"\r  {name}: {done}/{total} replicates ({time.perf_counter() - start:.1f}s)",
-                       err=True, nl=done == total)
-    return report
+# ---- what a run prints ------------------------------------------------------------------------------
 
 
-def format_yearly(ds, area: str | None = None) -> str:
-    table = yearly_summary(ds, area)
-    lines = []
-    years = sorted(table["year"].unique())
-    head = f"{'indicator':<44}{'unit':<18}" + "".join(f"{y:>22}" for y in years)
-    lines.append(head)
-    for v, g in table.groupby("variable", sort=False):
-        unit = g["unit"].iloc[0]
-        pct = unit == "percent"
-        cells = []
-        for _, r in g.sort_values("year").iterrows():
-            fmt = (lambda x: f"{x:.2f}") if pct else (lambda x: f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}")
-            cells.append(f"{fmt(r['median'])} [{fmt(r['p10'])}-{fmt(r['p90'])}]")
-        name = f"{label(v, 'zh')} {label(v, 'en')}"
-        lines.append(f"{name[:43]:<44}{unit:<18}" + "".join(f"{c:>22}" for c in cells))
-    return "\n".join(lines)
+def run_header(ds, scenario) -> dict:
+    """The facts of a run that head its report (and its JSON)."""
+    return {
+        "scenario": scenario.name, "region": scenario.region, "first_year": scenario.period.first_year,
+        "last_year": scenario.period.last_year, "replicates": int(ds.sizes["replicate"]), "seed": int(ds.attrs["seed"]),
+        "scale": float(ds.attrs["scale"]), "targets": scenario.describe_targets(),
+    }
 
 
-def format_targets(table: pd.DataFrame) -> str:
-    lines = [f"{'target':<40}{'area':<11}{'period':<11}{'goal':<20}{'model median [10-90%]':<30}{'P(meet)':>8}"]
-    for _, r in table.iterrows():
-        name = f"{r['label_zh']} {r['label_en']}"[:39]
-        goal = f"{r['comparison']} {r['target']:g} {r['unit']}" + (" *" if r["assumption"] else "")
-        if r["status"] == "evaluated":
-            model = f"{r['median']:.2f} [{r['p10']:.2f}-{r['p90']:.2f}]"
-            prob = f"{r['probability']:.0%}"
-        else:
-            model, prob = f"({r['status']})", "-"
-        lines.append(f"{name:<40}{r['area']:<11}{r['period']:<11}{goal:<20}{model:<30}{prob:>8}")
-    if table["assumption"].any():
-        lines.append("* target value is an assumption, not from a source document")
-    return "\n".join(lines)
+def header_line(h: dict, with_seed: bool = True) -> str:
+    seed = f", seed {h['seed']}" if with_seed else ""
+    return (f"{h['scenario']}: {h['region']} {h['first_year']}-{h['last_year']}, {h['replicates']} replicates{seed}, "
+            f"1 agent = {h['scale']:g} persons")
 
 
+def print_yearly(yearly: "pd.DataFrame", area: str) -> None:
+    """Indicators (rows) by year (columns), each cell 'median [p10–p90]' with 万/亿."""
+    years = sorted(int(y) for y in yearly["year"].unique())
+    rows = []
+    for _, g in yearly.groupby("variable", sort=False):
+        first = g.iloc[0]
+        style = render.unit_style(first["unit"])
+        by_year = {int(r["year"]): render.band(style, r["median"], r["p10"], r["p90"]) for _, r in g.iterrows()}
+        rows.append([f"{first['label_zh']} {first['label_en']}", style.label, *(by_year.get(y, "") for y in years)])
+    render.table(["indicator", "unit", *(Col(str(y), "right") for y in years)], rows,
+                 title=f"{area}, by year")
+    render.say(render.LEGEND)
+
+
+def _goal(r: dict) -> str:
+    style = render.unit_style(r["unit"])
+    text = f"{r['comparison']} {style.with_unit(r['target'])}"
+    return text + (f" {ASSUMED_MARK}" if r["assumption"] else "")
+
+
+def print_targets(table: "pd.DataFrame", described: str) -> None:
+    """Evaluated targets with their probability; targets the scenario sets; then those not judged, once."""
+    from jobsim.model import api
+
+    rows = render.records(table)
+    evaluated = [r for r in rows if r["status"] == "evaluated"]
+    set_by_scenario = [r for r in rows if r["status"] == api.SET_BY_SCENARIO]
+    not_modelled = [r for r in rows if r["status"] == "not modelled"]
+    not_judged = [r for r in rows if r not in evaluated + set_by_scenario + not_modelled]
+
+    render.say(f"\nTargets ({described}):")
+    if evaluated:
+        render.table(
+            ["target", "area", "period", "goal",
+             Col(f"model median [p10{render.DASH}p90]", "right"), Col("P(meet)", "right")],
+            ([f"{r['label_zh']} {r['label_en']}", r["area"], r["period"], _goal(r),
+              render.band(render.unit_style(r["unit"]), r["median"], r["p10"], r["p90"]), f"{r['probability']:.0%}"]
+             for r in evaluated),
+        )
+    if set_by_scenario:
+        render.say("\nSet by the scenario (lever inputs: met by the planner's choice, so no probability):")
+        render.table(
+            ["target", "area", "period", "goal", Col("scenario", "right"), "meets goal",
+             Col(f"model median [p10{render.DASH}p90]", "right")],
+            ([f"{r['label_zh']} {r['label_en']}", r["area"], r["period"], _goal(r),
+              render.unit_style(r["unit"]).with_unit(r["scenario_value"]) if r["scenario_value"] is not None
+              else "region's volume", _meets(r["scenario_meets"]),
+              render.band(render.unit_style(r["unit"]), r["median"], r["p10"], r["p90"])] for r in set_by_scenario),
+        )
+    if not_modelled:
+        render.say(f"\nNot modelled ({len(not_modelled)} targets the model does not simulate):")
+        for r in not_modelled:
+            render.say(f"  {r['label_zh']} {r['label_en']}: {r['area']} {r['period']} {_goal(r)}")
+    if not_judged:
+        render.say("\nNot judged by this run:")
+        for r in not_judged:
+            render.say(f"  {r['label_zh']} {r['label_en']}: {r['area']} {r['period']} {_goal(r)} ({r['status']})")
+    if any(r["assumption"] for r in rows):
+        render.say(f"{ASSUMED_MARK} target value is an assumption, not from a source document")
+
+
+def _meets(value: object) -> str:
+    return "yes" if value is True else "no" if value is False else "-"
+
+
+def results_frame(yearly: "pd.DataFrame", targets: "pd.DataFrame", area: str) -> "pd.DataFrame":
+    """One CSV table of a run: the yearly rows (section 'yearly') then the target rows (section 'target')."""
+    import pandas as pd
+
+    y = yearly.assign(section="yearly", area=area, period=yearly["year"].astype(str))
+    t = targets.rename(columns={"indicator": "variable"}).assign(section="target")
+    columns = ["section", "variable", "label_zh", "label_en", "area", "period", "unit", "median", "p10", "p90",
+               "basis", "comparison", "target", "assumption", "status", "probability", "scenario_value",
+               "scenario_meets"]
+    return pd.concat([y, t], ignore_index=True).reindex(columns=columns)
+
+
+def _scenario_and_checks(file: Path, out: Path | None, area: str | None):
+    """The validated scenario; every usage problem raised before any work."""
+    from jobsim.model import api
+
+    if not file.is_file():
+        raise UsageError(f"scenario file {file} does not exist" if not file.exists() else f"{file} is not a file")
+    check_output_file(out, "--out", RESULT_SUFFIXES)
+    scenario = api.load_scenario(file)
+    if area is not None:
+        try:
+            api.check_area(scenario.region, area)
+        except api.ChoiceError as exc:
+            raise UsageError(f"--area: {exc}") from None
+    return scenario
+
+
+@handle_errors
 def run(
     file: Path = typer.Argument(..., help="scenario file (YAML)"),
-    out: Path | None = typer.Option(None, "--out", help="write the Dataset to this NetCDF file"),
+    out: Path | None = typer.Option(None, "--out", help="write the Dataset to this NetCDF file (.nc)"),
     replicates: int | None = typer.Option(None, "--replicates", min=1, help="replicates (default: the scenario's)"),
     seed: int | None = typer.Option(None, "--seed", min=0, help="random seed (default: the scenario's)"),
     scale: float | None = typer.Option(None, "--scale", min=1, help="persons per agent (default: the scenario's)"),
     workers: int = typer.Option(2, "--workers", min=1, help="worker processes for replicates"),
-    area: str | None = typer.Option(None, "--area", help="area for the yearly table (default: the region)"),
+    area: str | None = typer.Option(None, "--area", help="area for the yearly table: the region or one of its cities"),
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Project a scenario month by month; print yearly indicators and the targets' probabilities."""
-    if not file.exists():
-        _fail(f"scenario file {file} does not exist")
-    if out is not None and out.suffix != ".nc":
-        _fail(f"--out: {out} must end in .nc (NetCDF)")
-    try:
-        scenario = load_scenario(file)
-    except ScenarioError as e:
-        _fail(str(e), code=1)
-    ds = run_scenario(scenario, replicates=replicates, seed=seed, scale=scale, workers=workers,
-                      progress=_progress(scenario.name))
-    areas = [str(a) for a in ds["area"].values]
-    if area is not None and area not in areas:
-        _fail(f"--area: {area!r} is not in this run; areas: {', '.join(areas)}")
-    typer.echo(f"\n{scenario.name}: {scenario.region} {scenario.period.first_year}-{scenario.period.last_year}, "
-               f"{ds.sizes['replicate']} replicates, seed {ds.attrs['seed']}, 1 agent = {ds.attrs['scale']:g} persons")
-    typer.echo(format_yearly(ds, area))
-    targets = scenario.target_list()
-    if targets:
-        typer.echo(f"\nTargets ({scenario.describe_targets()}):")
-        typer.echo(format_targets(evaluate_targets(ds, targets)))
+    from jobsim.model import api
+
+    scenario = _scenario_and_checks(file, out, area)
+    with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
+        ds = api.run(scenario, replicates=replicates, seed=seed, scale=scale, workers=workers,
+                     progress=progress.replicate_done)
+    area = area or scenario.region
+    header = run_header(ds, scenario)
+    yearly = api.yearly_table(ds, area)
+    targets = api.scenario_targets(ds, scenario)
     if out is not None:
-        write_dataset(ds, out)
-        typer.echo(f"\nwrote {out}")
+        api.write_results(ds, out)
+    if fmt is OutputFormat.table:
+        render.say("\n" + header_line(header))
+        print_yearly(yearly, area)
+        if len(targets):
+            print_targets(targets, scenario.describe_targets())
+        if out is not None:
+            render.say(f"\nwrote {out}")
+        return
+    if fmt is OutputFormat.csv:
+        render.emit_data(fmt, results_frame(yearly, targets, area))
+    else:
+        render.emit_data(fmt, document={**header, "area": area, "yearly": render.records(yearly),
+                                        "targets": render.records(targets)})
+    if out is not None:
+        typer.echo(f"wrote {out}", err=True)  # stdout stays the data
 
 
+@handle_errors
 def run_bundled(
-    out_dir: Path = typer.Option(Path("out"), "--out-dir", help="folder for the NetCDF results"),
+    out_dir: Path = typer.Option(Path("out"), "--out-dir", help="folder for the NetCDF results (made if missing)"),
     replicates: int | None = typer.Option(None, "--replicates", min=1),
     workers: int = typer.Option(2, "--workers", min=1),
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Run the bundled Jiangxi baseline and what-ifs on the bundled defaults and compare them."""
-    datasets = {}
-    for name in BUNDLED_COMPARISON:
-        path = scenarios_dir() / f"{name}.yaml"
-        try:
-            scenario = load_scenario(path)
-        except ScenarioError as e:
-            _fail(str(e), code=1)
-        ds = run_scenario(scenario, replicates=replicates, workers=workers, progress=_progress(name))
-        write_dataset(ds, out_dir / f"{name}.nc")
-        datasets[name] = ds
-        if name == BUNDLED_COMPARISON[0]:
-            typer.echo(f"\n{name}: {scenario.region} {scenario.period.first_year}-{scenario.period.last_year}, "
-                       f"{ds.sizes['replicate']} replicates, 1 agent = {ds.attrs['scale']:g} persons")
-            typer.echo(format_yearly(ds))
-            typer.echo(f"\nTargets ({scenario.describe_targets()}):")
-            typer.echo(format_targets(evaluate_targets(ds, scenario.target_list())))
-    table = compare(datasets)
-    typer.echo("\nScenarios against the baseline (whole period; extra = mean paired difference, same seeds):")
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
-        typer.echo(table.set_index("scenario").T.to_string())
-    typer.echo(f"\nresults in {out_dir}/ (NetCDF, one per scenario)")
+    from jobsim.model import api
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out-dir {out_dir}: is a file, not a folder")
+    check_writable_folder(out_dir, "--out-dir", create=True)
+    scenarios = [api.load_scenario(path) for path in api.bundled_comparison()]  # all valid before any run
+    datasets, first = {}, None
+    for scenario in scenarios:
+        with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
+            ds = api.run(scenario, replicates=replicates, workers=workers, progress=progress.replicate_done)
+        api.write_results(ds, out_dir / f"{scenario.name}.nc")
+        datasets[scenario.name] = ds
+        first = first or (scenario, ds)
+    base, base_ds = first
+    comparison = api.compare(datasets)
+    if fmt is not OutputFormat.table:
+        yearly = api.yearly_table(base_ds)
+        targets = api.scenario_targets(base_ds, base)
+        if fmt is OutputFormat.csv:
+            render.emit_data(fmt, comparison)
+        else:
+            render.emit_data(fmt, document={"baseline": {**run_header(base_ds, base), "yearly": render.records(yearly),
+                                                         "targets": render.records(targets)},
+                                            "comparison": render.records(comparison), "out_dir": str(out_dir)})
+        return
+    render.say("\n" + header_line(run_header(base_ds, base), with_seed=False))
+    print_yearly(api.yearly_table(base_ds), base.region)
+    print_targets(api.scenario_targets(base_ds, base), base.describe_targets())
+    render.say("\nScenarios against the baseline (whole period; extra = mean paired difference, same seeds):")
+    print_comparison(comparison)
+    render.say(f"\nresults in {out_dir}/ (NetCDF, one per scenario)")
+
+
+# compare()'s columns: (header, unit the column is in, how it is shown).
+COMPARISON_COLUMNS = (
+    ("new_urban_jobs_10k", "new urban jobs, median", "10k persons"),
+    ("new_jobs_p10", "p10", "10k persons"),
+    ("new_jobs_p90", "p90", "10k persons"),
+    ("surveyed_unemployment_pct", "surveyed unemployment", "percent"),
+    ("spending_100m_yuan", "spending", "100M yuan"),
+    ("extra_jobs_vs_baseline_10k", "extra jobs", "10k persons"),
+    ("extra_jobs_se_10k", "± s.e.", "10k persons"),
+    ("extra_cost_100m_yuan", "extra cost", "100M yuan"),
+    ("cost_per_extra_job_yuan", "cost per extra job", "yuan"),
+)
+
+
+def print_comparison(table: "pd.DataFrame") -> None:
+    rows = render.records(table)
+    render.table(
+        ["scenario", *(Col(header, "right") for _, header, _ in COMPARISON_COLUMNS)],
+        ([r["scenario"], *(render.unit_style(unit).text(r[col]) if r[col] is not None else "-"
+                           for col, _, unit in COMPARISON_COLUMNS)] for r in rows),
+    )

@@ -1,7 +1,8 @@
 """`jobsim validate`: check scenario files and report every problem; writes nothing.
 
-Exit codes: 0 when every file is valid, 1 when any is invalid, 2 for usage errors (a file or folder
-that does not exist, a folder without scenario files).
+Exit codes (model/cli/errors.py): 0 when every file is valid, 1 when any is invalid, 2 for usage errors
+(a file or folder that does not exist, a folder without scenario files). Problems go to stdout, as the
+report this command is for; usage errors to stderr.
 """
 
 from __future__ import annotations
@@ -10,20 +11,22 @@ from pathlib import Path
 
 import typer
 
-from jobsim.model.inputs.scenario import ScenarioError, load_scenario
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
+from jobsim.model.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, handle_errors
 
 
-def _expand(files: list[Path]) -> tuple[list[Path], list[str]]:
-    """Files as given, folders replaced by their *.yaml / *.yml files; and the usage problems."""
+def _expand(files: list[Path]) -> tuple[list[Path], list[Path], list[str]]:
+    """Files as given, folders replaced by their scenario files (*.yaml / *.yml, not the scenario index);
+    the data (region) folders named, checked as a whole; and the usage problems."""
+    from jobsim.model import api
+
     out: list[Path] = []
+    folders: list[Path] = []
     problems: list[str] = []
     for f in files:
-        if f.is_dir():
-            found = sorted([*f.glob("*.yaml"), *f.glob("*.yml")])
+        if f.is_dir() and api.is_data_folder(f):
+            folders.append(f)
+        elif f.is_dir():
+            found = sorted(p for p in [*f.glob("*.yaml"), *f.glob("*.yml")] if not api.is_scenario_index(p))
             if not found:
                 problems.append(f"{f}: folder holds no scenario files (*.yaml, *.yml)")
             out.extend(found)
@@ -31,30 +34,60 @@ def _expand(files: list[Path]) -> tuple[list[Path], list[str]]:
             out.append(f)
         else:
             problems.append(f"{f}: no such file")
-    return out, problems
+    return out, folders, problems
 
 
+@handle_errors
 def validate(
     files: list[Path] = typer.Argument(
         ...,
-        help="Scenario files (YAML) to check; a folder stands for every *.yaml file in it.",
+        help="Scenario files (YAML) to check; a folder stands for every *.yaml file in it; a data (region) "
+             "folder is checked as a whole (facts, parameters, history, targets, its scenarios).",
         metavar="FILE...",
         show_default=False,
     ),
 ) -> None:
     """Validate scenario files: print OK with the scenario's name, region, years and targets, or every error."""
-    paths, problems = _expand(list(files))
+    from jobsim.model import api
+
+    paths, folders, problems = _expand(list(files))
     if problems:
         for p in problems:
             typer.echo(f"error: {p}", err=True)
         typer.echo("usage: jobsim validate FILE... (nothing was checked)", err=True)
         raise typer.Exit(EXIT_USAGE)
 
+    # A scenario index named on the command line (`jobsim validate scenarios/*.yaml` names index.yaml) is
+    # checked as what it is: the baselines and the bundled comparison, not a scenario.
+    indexes = [p for p in paths if api.is_scenario_index(p)]
+    paths = [p for p in paths if not api.is_scenario_index(p)]
+    n_invalid_indexes = 0
+    for path in indexes:
+        index_problems = api.validate_scenario_index(path)
+        if index_problems:
+            n_invalid_indexes += 1
+            n = len(index_problems)
+            typer.echo(f"INVALID  {path}  (scenario index, {n} problem{'s' if n != 1 else ''})")
+            for line in index_problems:
+                typer.echo(f"  {line}")
+        else:
+            typer.echo(f"OK  {path}  (scenario index: baselines and the bundled comparison)")
+
     n_invalid = 0
+    for folder in folders:
+        folder_problems = api.check_region_folder(folder)
+        if folder_problems:
+            n_invalid += 1
+            n = len(folder_problems)
+            typer.echo(f"INVALID  {folder}  (data folder, {n} problem{'s' if n != 1 else ''})")
+            for line in folder_problems:
+                typer.echo(f"  {line}")
+        else:
+            typer.echo(f"OK  {folder}  (data folder)")
     for path in paths:
         try:
-            s = load_scenario(path)
-        except ScenarioError as err:
+            s = api.load_scenario(path)
+        except api.ScenarioError as err:
             n_invalid += 1
             n = len(err.issues)
             typer.echo(f"INVALID  {path}  ({n} problem{'s' if n != 1 else ''})")
@@ -69,4 +102,4 @@ def validate(
 
     if len(paths) > 1:
         typer.echo(f"{len(paths) - n_invalid} of {len(paths)} scenario files valid")
-    raise typer.Exit(EXIT_INVALID if n_invalid else EXIT_OK)
+    raise typer.Exit(EXIT_INVALID if n_invalid or n_invalid_indexes else EXIT_OK)

@@ -191,7 +191,10 @@ class LabourMarketModel(mesa.Model):
         urban = np.concatenate([rng.random(ny) < urban_share[area[:ny]], np.ones(ng, bool)])
         college = np.concatenate([np.zeros(ny, bool), np.ones(ng, bool)])
         status = np.where(urban | college, A.UNEMPLOYED, A.FARM).astype(np.int8)
-        age_months = np.where(college, 22 * 12, 18 * 12) + rng.integers(0, 12, ny + ng)
+        # Whole months (Python ints) keep the ages integer arrays, as the birth months need.
+        entry_age_months = np.where(college, int(round(p["entry_age_college_graduates_years"] * 12)),
+                                    int(round(p["entry_age_school_leavers_years"] * 12)))
+        age_months = entry_age_months + rng.integers(0, 12, ny + ng)
         male = rng.random(ny + ng) < np.array([f.male_share for f in facts])[area]
         cols = new_worker_columns(ny + ng, area.astype(np.int16), status, (now - age_months).astype(np.int32), male,
                                   college, urban, rng, p, now)
@@ -260,9 +263,9 @@ class LabourMarketModel(mesa.Model):
         emp = np.flatnonzero(w.status == A.EMPLOYED_FIRM)
         firm = w.firm[emp]
         employment = np.bincount(firm, minlength=len(f)).astype(float)
-        # Quits and ordinary layoffs at the separation rate; firms above demand lay off a quarter of the excess.
+        # Quits and ordinary layoffs at the separation rate; firms above demand lay off a share of the excess.
         excess = np.maximum(employment - np.ceil(f.demand), 0.0)
-        excess_rate = np.where(employment > 0, 0.25 * excess / np.maximum(employment, 1.0), 0.0)
+        excess_rate = np.where(employment > 0, p["excess_layoff_share_monthly"] * excess / np.maximum(employment, 1.0), 0.0)
         ordinary = self.sample(emp, p["separation_rate_monthly"])
         over = excess_rate[firm] > 0
         in_excess = emp[over]
@@ -298,7 +301,7 @@ class LabourMarketModel(mesa.Model):
     def search_intensity(self, idx: np.ndarray) -> np.ndarray:
         w, p, now = self.workers, self.p, self.month
         months = np.maximum(now - w.since[idx], 0)
-        decay = np.maximum((1.0 - p["application_decay_per_month"]) ** months, 0.3)
+        decay = np.maximum((1.0 - p["application_decay_per_month"]) ** months, p["application_decay_floor"])
         trained = np.where(w.trained_until[idx] >= now, p["training_hiring_multiplier"], 1.0)
         ui = np.where(w.ui_left[idx] > 0, p["ui_search_multiplier"], 1.0)
         return p["applications_per_month"] * decay * trained * ui * w.search_mult[idx]

@@ -16,7 +16,11 @@ from jobsim.model.core import agents as A
 from jobsim.model.core.agents import FirmPopulation, MonthCounters, WorkerPopulation
 from jobsim.model.core.facts import AreaFacts
 
-# Share of the 15-59 census band that is 16-59 (one year of fifteen-year-olds dropped).
+# Census-band arithmetic on the facts' `share_age_15_59` (an allow-listed exception to "every number is
+# a parameter", tests/model/inputs/test_parameters.py): the share of the 15-59 band that is 16-59
+# (one year of fifteen-year-olds dropped; 16 = minimum_working_age_years), and below, the 9 and 4 of
+# its 44 single years (51-59, 56-59) above the original retirement ages of women workers (50) and
+# cadres (55). They assume those defaults and a uniform age distribution within the band.
 _AGE_16_59_OF_15_59 = 44 / 45
 
 
@@ -27,28 +31,36 @@ def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndar
     return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
 
 
+# The groups of the statutory retirement rules, as the parameters name them: men, college-educated
+# women (cadres) and other women (workers).
+_RETIREMENT_GROUPS = ("men", "women_cadre", "women_worker")
+
+
 def retirement_month(birth: np.ndarray, male: np.ndarray, college: np.ndarray, p: dict[str, float]) -> np.ndarray:
     """Statutory retirement month (month index) by sex, education and birth month.
 
-    Before 2025: men 60, women cadres (here: college-educated) 55, women workers 50. With the 2025
-    reform (`retirement_reform_2025` = 1) men born from Jan 1965 and 55-year women born from Jan 1970
-    retire one month later per four months of birth (to +36 months); 50-year women born from Jan 1975
-    one month later per two months (to +60 months).
+    The original ages (`retirement_age_men`, `_women_cadre` = college-educated women,
+    `_women_worker` = other women: 60/55/50) apply to whoever reaches them before the reform starts
+    (`retirement_reform_start`, a month index: January 2025). From then on, the 2025 reform delays
+    each group's retirement by one month per `retirement_delay_step_birth_months_<group>` months of
+    birth (4/4/2), counted from the first cohort that reaches the original age at the start (which
+    is already one month later), up to `retirement_delay_max_months_<group>` (36/36/60; 0 = no
+    reform). A rule by birth cohort, so it holds in any run whatever the run's start.
     """
     base_years = np.where(male, p["retirement_age_men"],
                           np.where(college, p["retirement_age_women_cadre"], p["retirement_age_women_worker"]))
     month = birth + np.round(base_years * 12).astype(np.int64)
-    if p["retirement_reform_2025"] >= 0.5:
-        men = male
-        cadre = ~male & college
-        worker = ~male & ~college
-        delay = np.zeros_like(month)
-        d_men = np.clip((birth - 1965 * 12) // 4 + 1, 0, 36)
-        d_cadre = np.clip((birth - 1970 * 12) // 4 + 1, 0, 36)
-        d_worker = np.clip((birth - 1975 * 12) // 2 + 1, 0, 60)
-        delay = np.where(men, d_men, np.where(cadre, d_cadre, np.where(worker, d_worker, delay)))
-        month = month + delay
-    return month.astype(np.int32)
+    reform_start_month = int(round(p["retirement_reform_start"]))
+    delays = []
+    for group in _RETIREMENT_GROUPS:
+        # Whole months throughout (Python ints), so the arithmetic stays in the birth array's integers.
+        first_birth_month = reform_start_month - int(round(p[f"retirement_age_{group}"] * 12))
+        step_birth_months = int(round(p[f"retirement_delay_step_birth_months_{group}"]))
+        max_delay_months = int(round(p[f"retirement_delay_max_months_{group}"]))
+        delays.append(np.clip((birth - first_birth_month) // step_birth_months + 1, 0, max_delay_months))
+    d_men, d_cadre, d_worker = delays
+    delay = np.where(male, d_men, np.where(college, d_cadre, d_worker)).astype(np.int64)
+    return (month + delay).astype(np.int32)
 
 
 def new_worker_columns(n: int, area: np.ndarray, status: np.ndarray, birth: np.ndarray, male: np.ndarray,
@@ -56,7 +68,7 @@ def new_worker_columns(n: int, area: np.ndarray, status: np.ndarray, birth: np.n
                        p: dict[str, float], month: int) -> dict[str, np.ndarray]:
     """Columns for `n` new workers with defaults for everything the caller does not set."""
     rural_origin = ~urban
-    skill = np.clip(rng.normal(0.45, 0.15, n) + 0.2 * college, 0.0, 1.0)
+    skill = np.clip(rng.normal(p["skill_mean"], p["skill_sd"], n) + p["college_skill_premium"] * college, 0.0, 1.0)
     retire = retirement_month(birth, male, college, p)
     farm_exit = (birth + int(round(p["farm_exit_age"] * 12))).astype(np.int32)
     retire = np.where(status == A.FARM, np.maximum(retire, farm_exit), retire)
@@ -85,6 +97,10 @@ def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, fl
     firm_cols: list[dict[str, np.ndarray]] = []
     report: dict[str, dict] = {}
     n_firm_workers_before = 0
+    # Whole months (Python ints), as the month arithmetic of the integer arrays needs.
+    min_age_months = int(round(p["minimum_working_age_years"] * 12))
+    max_months_in_status = int(round(p["initial_max_months_in_status"]))
+    firm_birth_month = start_month - int(round(p["initial_firm_age_months"]))
 
     for ai, f in enumerate(facts):
         female_share = 1.0 - f.male_share
@@ -95,7 +111,7 @@ def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, fl
         urban_emp = f.urban_employed
         rural_nonfarm = max(f.employed_persons - urban_emp - farm, 0.0)
         unemployed = urban_emp * f.surveyed_unemployment_rate / (1.0 - f.surveyed_unemployment_rate)
-        posts = min(f.public_welfare_posts, 0.05 * urban_emp)
+        posts = min(f.public_welfare_posts, p["public_welfare_posts_max_share_of_urban_employment"] * urban_emp)
         self_emp = p["self_employed_share_urban"] * urban_emp
         urban_firm = urban_emp - self_emp - posts
         inactive = working_age - f.employed_persons - unemployed
@@ -113,14 +129,14 @@ def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, fl
             "notes": notes,
         }
         groups = [  # (status, urban, persons, college propensity)
-            (A.EMPLOYED_FIRM, True, urban_firm, 1.6),
-            (A.SELF_EMPLOYED, True, self_emp, 0.8),
-            (A.SUBSIDISED_POST, True, posts, 0.3),
-            (A.UNEMPLOYED, True, unemployed, 1.2),
-            (A.EMPLOYED_FIRM, False, rural_nonfarm, 0.4),
-            (A.FARM, False, farm, 0.05),
-            (A.INACTIVE, True, inactive * f.urbanisation_rate, 1.0),
-            (A.INACTIVE, False, inactive * (1 - f.urbanisation_rate), 0.4),
+            (A.EMPLOYED_FIRM, True, urban_firm, p["college_propensity_urban_firm_employees"]),
+            (A.SELF_EMPLOYED, True, self_emp, p["college_propensity_urban_self_employed"]),
+            (A.SUBSIDISED_POST, True, posts, p["college_propensity_public_welfare_post_holders"]),
+            (A.UNEMPLOYED, True, unemployed, p["college_propensity_urban_unemployed"]),
+            (A.EMPLOYED_FIRM, False, rural_nonfarm, p["college_propensity_rural_nonfarm_employees"]),
+            (A.FARM, False, farm, p["college_propensity_farm_workers"]),
+            (A.INACTIVE, True, inactive * f.urbanisation_rate, p["college_propensity_urban_inactive"]),
+            (A.INACTIVE, False, inactive * (1 - f.urbanisation_rate), p["college_propensity_rural_inactive"]),
         ]
         counts = stochastic_round(np.array([g[2] for g in groups]) / scale, rng)
         total_college = f.college_share * f.population / max(working_age, 1.0)
@@ -129,12 +145,12 @@ def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, fl
             if n == 0:
                 continue
             male = rng.random(n) < f.male_share
-            college = rng.random(n) < min(0.95, total_college * propensity / max(weight_sum, 1e-9))
+            college = rng.random(n) < min(p["college_share_max_in_group"], total_college * propensity / max(weight_sum, 1e-9))
             max_age = np.where(male, p["retirement_age_men"],
                                np.where(college, p["retirement_age_women_cadre"], p["retirement_age_women_worker"]))
             if status == A.FARM:
-                max_age = np.full(n, min(60.0, p["farm_exit_age"]))
-            age_months = rng.uniform(16 * 12, max_age * 12, n).astype(np.int64)
+                max_age = np.full(n, min(p["initial_farm_worker_max_age_years"], p["farm_exit_age"]))
+            age_months = rng.uniform(min_age_months, max_age * 12, n).astype(np.int64)
             birth = (start_month - age_months).astype(np.int32)
             st = np.full(n, status, np.int8)
             c = new_worker_columns(n, np.full(n, ai, np.int16), st, birth, male, college,
@@ -145,7 +161,7 @@ def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, fl
                 c["since"] = (start_month - elapsed).astype(np.int32)
                 c["registered"] = rng.random(n) < min(1.0, f.registration_share * p["registration_propensity_multiplier"])
             elif status in (A.EMPLOYED_FIRM, A.SELF_EMPLOYED, A.FARM, A.INACTIVE):
-                c["since"] = (start_month - rng.integers(0, 120, n)).astype(np.int32)
+                c["since"] = (start_month - rng.integers(0, max_months_in_status, n)).astype(np.int32)
             if status == A.SUBSIDISED_POST:
                 c["post_kind"] = np.full(n, A.POST_PUBLIC_WELFARE, np.int8)
                 c["since"] = (start_month - rng.integers(0, int(p["public_welfare_max_months"]), n)).astype(np.int32)
@@ -159,22 +175,23 @@ def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, fl
         # Firms of this area: industry and services, lognormal sizes with the given mean.
         n_firm_workers = int(sum(n for (s, _, _, _), n in zip(groups, counts) if s == A.EMPLOYED_FIRM))
         ind_share = p["industry_share_of_firm_jobs"]
-        for sector, share, req in ((FirmPopulation.INDUSTRY, ind_share, 0.42), (FirmPopulation.SERVICES, 1 - ind_share, 0.52)):
+        for sector, share, req in ((FirmPopulation.INDUSTRY, ind_share, p["firm_skill_requirement_industry"]),
+                                   (FirmPopulation.SERVICES, 1 - ind_share, p["firm_skill_requirement_services"])):
             n_f = max(1, int(round(n_firm_workers * share / p["mean_firm_size"])))
-            sigma = 1.0
+            sigma = p["firm_size_log_sd"]
             size = rng.lognormal(np.log(p["mean_firm_size"]) - sigma**2 / 2, sigma, n_f)
             firm_cols.append({
                 "area": np.full(n_f, ai), "sector": np.full(n_f, sector), "demand": size,
-                "base_demand": size, "skill_req": np.clip(req + rng.normal(0, 0.1, n_f), 0, 1),
-                "loan_backed": np.zeros(n_f, bool), "birth": np.full(n_f, start_month - 120),
+                "base_demand": size, "skill_req": np.clip(req + rng.normal(0, p["firm_skill_requirement_sd"], n_f), 0, 1),
+                "loan_backed": np.zeros(n_f, bool), "birth": np.full(n_f, firm_birth_month),
                 "owner": np.full(n_f, -1), "entre_owner": np.zeros(n_f, bool), "alive": np.ones(n_f, bool),
                 "displacement": np.zeros(n_f),
             })
         # One public-sector employer per area takes grassroots-programme graduates placed after their term.
         firm_cols.append({
             "area": np.array([ai]), "sector": np.array([FirmPopulation.PUBLIC]), "demand": np.zeros(1),
-            "base_demand": np.zeros(1), "skill_req": np.array([0.6]), "loan_backed": np.zeros(1, bool),
-            "birth": np.array([start_month - 120]), "owner": np.array([-1]), "entre_owner": np.zeros(1, bool),
+            "base_demand": np.zeros(1), "skill_req": np.array([p["firm_skill_requirement_public_sector"]]),
+            "loan_backed": np.zeros(1, bool), "birth": np.array([firm_birth_month]), "owner": np.array([-1]), "entre_owner": np.zeros(1, bool),
             "alive": np.ones(1, bool), "displacement": np.zeros(1),
         })
         n_firm_workers_before += n_firm_workers

@@ -81,7 +81,7 @@ class TrainingProgramme(Programme):
 
         now = m.month
         searching = w.status == A.UNEMPLOYED
-        recent_grad = (now - w.grad_month) <= 24
+        recent_grad = (now - w.grad_month) <= int(round(p["recent_graduate_months"]))
         groups = {
             "unemployed": np.flatnonzero(searching & ~recent_grad),
             "rural": np.flatnonzero(w.status == A.FARM),
@@ -110,7 +110,7 @@ class TrainingProgramme(Programme):
         in_class = in_class[w.status[in_class] == A.UNEMPLOYED]
         m.workers.transition(in_class, A.IN_TRAINING, now)
         w.until[in_class] = now + duration
-        w.entre_until[entre] = now + duration + 12
+        w.entre_until[entre] = now + duration + int(round(p["entrepreneurship_window_months"]))
         trainees = np.concatenate([entre, general])
         w.skill[trainees] = np.minimum(1.0, w.skill[trainees] + p["training_skill_gain"])
         w.trained_until[trainees] = now + duration + effect
@@ -181,7 +181,7 @@ class LoanProgramme(Programme):
         ind_room = min(due * share - self.individual_used, self.yearly() - self.used_this_year)
         sizes = self._draw_sizes(ind_room, p["loan_mean_individual_yuan"], p["loan_cap_individual_yuan"], last_month)
         candidates = np.flatnonzero((w.status == A.UNEMPLOYED) | ((w.status == A.INACTIVE) & (w.entre_until >= m.month)))
-        weights = np.where(w.entre_until[candidates] >= m.month, 5.0, 1.0)
+        weights = np.where(w.entre_until[candidates] >= m.month, p["loan_borrower_weight_entrepreneurship_trained"], 1.0)
         borrowers = self.pick(candidates, len(sizes), weights)
         sizes = sizes[: len(borrowers)]
         if len(borrowers):
@@ -195,9 +195,9 @@ class LoanProgramme(Programme):
             self.individual_used += float(sizes.sum())
 
         # Business loans (partnerships, small firms): new loan-backed firms in areas drawn by employment.
-        # Business loans never push individual loans below the rule's 60% of issuance, and the
-        # year's total never exceeds the lever (even if the lever was lowered during the year).
-        rule = max(share, 0.6)
+        # Business loans never push individual loans below the rule's minimum share (60%) of
+        # issuance, and the year's total never exceeds the lever (even if it was lowered during the year).
+        rule = max(share, p["loan_individual_share_minimum"])
         biz_room = min(due * (1.0 - share) - self.business_used,
                        self.individual_used * (1.0 - rule) / rule - self.business_used,
                        self.yearly() - self.used_this_year)
@@ -216,16 +216,17 @@ class LoanProgramme(Programme):
         Within the year, lending stops at the first loan that would overshoot (the rest waits for
         next month); in December the year's remainder is lent as one last, smaller loan.
         """
-        scale = self.model.scale
+        scale, p = self.model.scale, self.model.p
         if room <= 0:
             return np.empty(0)
+        # Draw 1.5 times the expected number of loans (plus two) at once; those beyond `room` are dropped.
         n_guess = int(room / (mean * scale) * 1.5) + 2
-        sigma = np.sqrt(np.log(1 + 0.5**2))
+        sigma = np.sqrt(np.log(1 + p["loan_size_cv"]**2))
         raw = self.model.rng.lognormal(np.log(mean) - sigma**2 / 2, sigma, n_guess)
         sizes = np.minimum(raw, cap) * scale
         sizes = sizes[np.cumsum(sizes) <= room]
         rest = room - float(sizes.sum())
-        if last_month and rest > 0.05 * mean * scale:
+        if last_month and rest > p["loan_last_remainder_min_share_of_mean"] * mean * scale:
             sizes = np.append(sizes, min(rest, cap * scale))
         return sizes
 
@@ -235,7 +236,8 @@ class LoanProgramme(Programme):
         displaced = (1.0 - p["loan_additionality"]) * hires
         new = m.firms.append({
             "area": area, "sector": np.ones(n, np.int8), "demand": hires, "base_demand": hires,
-            "skill_req": np.clip(0.45 + m.rng.normal(0, 0.1, n), 0, 1), "loan_backed": np.ones(n, bool),
+            "skill_req": np.clip(p["firm_skill_requirement_startup"] + m.rng.normal(0, p["firm_skill_requirement_sd"], n), 0, 1),
+            "loan_backed": np.ones(n, bool),
             "birth": np.full(n, m.month), "owner": owner, "entre_owner": entre_owner,
             "alive": np.ones(n, bool), "displacement": displaced,
         })
@@ -343,7 +345,9 @@ class InternshipProgramme(Programme):
             m.place_in_vacancies(kept)
         n = self.volume_quota(self.yearly())
         age = m.month - w.birth
-        youth = (w.status == A.UNEMPLOYED) & ((age < 25 * 12) | ((m.month - w.grad_month) <= 24))
+        youth_months = int(round(p["youth_age_max_years"] * 12))
+        recent_grad = (m.month - w.grad_month) <= int(round(p["recent_graduate_months"]))
+        youth = (w.status == A.UNEMPLOYED) & ((age < youth_months) | recent_grad)
         new = self.pick(np.flatnonzero(youth), n)
         w.transition(new, A.INTERNSHIP, m.month)
         w.until[new] = m.month + int(round(p["internship_duration_months"]))

@@ -21,11 +21,16 @@ from jobsim.model.inputs.parameters import ParameterSet, load_parameters, poster
 from jobsim.model.inputs.registry import lever_ids
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.scenario import Scenario, scenario_to_yaml
+from jobsim.model.outputs.dataset import run_dataset
+from jobsim.model.outputs.labels import LEVER_YEAR_DIM, label_dataset, lever_variable
+from jobsim.model.outputs.provenance import provenance_attributes, relative_path
 
 
 def scenario_parameters(scenario: Scenario, use_calibrated: bool = True) -> ParameterSet:
     """The region's parameters (calibrated where available) with the scenario's overrides on top."""
-    return load_parameters(scenario.region, use_calibrated=use_calibrated).with_overrides(scenario.parameters or {})
+    # Date-keyed values are resolved at the run's start (1 January of its first year).
+    return (load_parameters(scenario.region, use_calibrated=use_calibrated, as_of=scenario.period.first_year)
+            .with_overrides(scenario.parameters or {}))
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -81,7 +86,7 @@ def run_spec(spec: RunSpec) -> xr.Dataset:
     that worker processes can run it under fork and spawn alike."""
     model = spec.build()
     model.run()
-    return model.recorder.dataset()
+    return run_dataset(model.recorder)
 
 
 def run_plan(plan: EnsemblePlan, evaluator: Evaluator | None = None, workers: int = 1,
@@ -98,29 +103,41 @@ def run_plan(plan: EnsemblePlan, evaluator: Evaluator | None = None, workers: in
 
 
 def _ensemble_dataset(plan: EnsemblePlan, results: list[xr.Dataset]) -> xr.Dataset:
+    """The replicates as one Dataset (dim `replicate`), with the levers by year as variables and the
+    attributes that make it self-describing: the scenario as run, parameters, seed, provenance."""
     specs, scenario = plan.specs, plan.scenario
     replicates = len(specs)
     ds = xr.concat(results, dim="replicate", join="exact")
-    ds = ds.assign_coords(replicate=np.arange(replicates))
-    ds["replicate_seed"] = ("replicate", np.array([s.seed for s in specs], dtype=np.uint64))
+    years = list(range(scenario.period.first_year, scenario.period.last_year + 1))
+    added = {"replicate_seed": ("replicate", np.array([s.seed for s in specs], dtype=np.uint64))}
     if plan.draws:
-        ds["parameter_draw"] = ("replicate", np.array([s.parameter_draw for s in specs], dtype=np.int64))
+        added["parameter_draw"] = ("replicate", np.array([s.parameter_draw for s in specs], dtype=np.int64))
+    for lever, by_year in specs[0].levers.items():  # the values the model ran with, in base units
+        added[lever_variable(lever)] = (LEVER_YEAR_DIM, np.array([by_year[y] for y in years], dtype=np.float64))
+    # One assign for all of them: each `ds[name] = ...` would align the whole Dataset again.
+    ds = ds.assign_coords({"replicate": np.arange(replicates), LEVER_YEAR_DIM: years}).assign(added)
+    label_dataset(ds)
+    provenance = provenance_attributes(plan.parameters.files)
     ds.attrs = {
         "title": "jobsim projection",
+        "Conventions": provenance["Conventions"],
+        "history": (f"{provenance['date_created']} jobsim {__version__}: ensemble of scenario {scenario.name!r}, "
+                    f"{replicates} replicate(s), seed {plan.seed}, 1 agent = {plan.scale:g} persons"),
         "scenario_name": scenario.name,
         "region": scenario.region,
         "scenario": scenario_to_yaml(_as_run(scenario, replicates, plan.seed, plan.scale)),
         "parameters": json.dumps(plan.parameters.to_records(), ensure_ascii=False),
-        "parameter_files": json.dumps(list(plan.parameters.files)),
+        "parameter_files": json.dumps([relative_path(f) for f in plan.parameters.files]),
         "seed": plan.seed,
         "scale": plan.scale,
         "replicates": replicates,
-        "jobsim_version": __version__,
         "parameter_uncertainty": (f"{len(plan.draws)} calibrated posterior draws, one per replicate "
                                   "(`parameter_draw`; `parameters` lists the point values)" if plan.draws
                                   else "none (point values)"),
         "parameter_draws": json.dumps(list(plan.draws)) if plan.draws else "[]",
-        "units": "persons (flows per month, stocks at month end), yuan, rates as fractions",
+        "units": "persons (flows per month, stocks at month end), yuan, rates as fractions; each variable's "
+                 "`units` and `cell_methods` say which",
+        **{k: v for k, v in provenance.items() if k != "Conventions"},
     }
     return ds
 

@@ -7,11 +7,15 @@ note`. Windows are `YYYY-MM` months (a year is 2020-01..2020-12, a level at a da
 data/registry/units.csv, with the dimension of the indicator's registry unit (an indicator counted in
 person-times may also be given in persons, as some sources count trainees as people).
 
-Users' files use the same schema; `source_url`, `quote` and `note` may be left out. Their rows ADD to
-the bundled history, except that a user row with the same (region, indicator, start, end, stat) as
-bundled rows OVERRIDES them: every bundled row with that key is dropped and the user's rows are kept.
-With several user files, a later file overrides an earlier one in the same way. Rows with the same
-key inside one file are all kept (e.g. an early bulletin and a revised figure).
+Users' files use the same schema; `source_url`, `quote` and `note` may be left out. They come from
+two places, read in this order after the bundled file: the `history.csv` of each user data folder
+(`--data-dir DIR`, `JOBSIM_DATA_DIR`; `paths.data_files("history.csv")`), then the files passed as
+`extra_files` (the command line's `--data FILE`). Their rows ADD to the bundled history, except that a
+user row with the same (region, indicator, start, end, stat) as bundled rows OVERRIDES them: every
+bundled row with that key is dropped and the user's rows are kept. With several user files, a later
+file overrides an earlier one in the same way. Rows with the same key inside one file are all kept
+(e.g. an early bulletin and a revised figure). A user row may name a region of a user folder's
+regions.csv.
 
 Every problem is reported as a HistoryError naming the file, the line (1-based, the header is line
 1), the field, the value and what is allowed.
@@ -26,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from jobsim.model.inputs import registry
-from jobsim.model.inputs.paths import data_dir
+from jobsim.model.inputs.paths import data_dir, data_files
 from jobsim.model.inputs.regions import (
     DataFileError,
     file_key,
@@ -35,6 +39,7 @@ from jobsim.model.inputs.regions import (
     parse_number,
     read_csv_records,
     region_ids,
+    regions_key,
     where,
 )
 from jobsim.model.inputs.targets import indicator_problem, indicator_unit_problem
@@ -77,22 +82,38 @@ def parse_vintage(note: str) -> str:
 
 
 def history_path() -> Path:
+    """The bundled history.csv."""
     return data_dir() / "history.csv"
 
 
+def user_history_files() -> list[Path]:
+    """The history.csv of each user data folder that has one, in reading order."""
+    try:
+        return data_files("history.csv")[1:]
+    except DataFileError as exc:
+        raise HistoryError(exc.problems) from None
+
+
 def load_history(extra_files: list[Path] | None = None) -> pd.DataFrame:
-    """The bundled history plus users' rows (see the module docstring for add/override).
+    """The bundled history plus users' rows: the user data folders' history.csv, then `extra_files`
+    (see the module docstring for add/override).
 
     Columns: region, indicator, start and end (pandas Period, monthly), stat, value (float, in
     `unit`), unit, source_url, quote, note, vintage (revised | early | unknown), source_file, line.
     Rows keep file order: surviving bundled rows first, then each user file's rows.
     """
-    frames = [_load_file(file_key(history_path()), _context_key()).copy()]
-    for path in extra_files or []:
-        user = _load_file(file_key(Path(path)), _context_key()).copy()
-        keys = set(map(tuple, user[list(KEY)].astype(str).to_numpy()))
-        frames = [f[[k not in keys for k in map(tuple, f[list(KEY)].astype(str).to_numpy())]] for f in frames]
-        frames.append(user)
+    try:
+        context = _context_key()
+        frames = [_load_file(file_key(history_path()), context).copy()]
+        for path in [*user_history_files(), *(extra_files or [])]:
+            user = _load_file(file_key(Path(path)), context).copy()
+            keys = set(map(tuple, user[list(KEY)].astype(str).to_numpy()))
+            frames = [f[[k not in keys for k in map(tuple, f[list(KEY)].astype(str).to_numpy())]] for f in frames]
+            frames.append(user)
+    except HistoryError:
+        raise
+    except DataFileError as exc:  # a broken regions file or a missing user folder, met on the way
+        raise HistoryError(exc.problems) from None
     out = pd.concat(frames, ignore_index=True)
     return _typed(out)
 
@@ -124,8 +145,9 @@ def history_for(region: str, indicator: str | list[str] | None = None, history: 
 
 
 def _context_key() -> tuple:
+    """What a history file's validation depends on besides itself: the regions files and the registry."""
     base = data_dir()
-    return tuple(file_key(p) for p in (base / "regions.csv", base / "registry" / "indicators.csv", base / "registry" / "units.csv"))
+    return (regions_key(), *(file_key(p) for p in (base / "registry" / "indicators.csv", base / "registry" / "units.csv")))
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
@@ -157,7 +179,7 @@ def _load_file(key: tuple[str, int, int], _context: tuple) -> pd.DataFrame:
             errs.append(f"{at}, field {field}: {msg}")
 
         if rec["region"] not in regions:
-            bad("region", f"unknown region {rec['region']!r}; {choices_text(rec['region'], regions, 'regions')} (add new ones to data/regions.csv)")
+            bad("region", f"unknown region {rec['region']!r}; {choices_text(rec['region'], regions, 'regions')} (data/regions.csv; add new ones with a data folder: jobsim region init)")
         ind = rec["indicator"]
         ind_msg = indicator_problem(ind)
         if ind_msg:

@@ -1,15 +1,31 @@
 """Regions (country, provinces, cities) and the population-structure facts the model needs for each.
 
-Files (in `jobsim.model.inputs.paths.data_dir()`):
+Files, read from the bundled data folder (`jobsim.model.inputs.paths.data_dir()`) and then from each
+user data folder that holds a file of the same name (`--data-dir DIR`, `JOBSIM_DATA_DIR`;
+`paths.data_files(name)`):
 
 - `regions.csv`: `id,name_zh,name_en,level,parent`; level is country, province or city.
 - `population.csv`: sourced and derived facts, `region,field,value,unit,basis,year,source_url,quote,note`
   (basis `sourced` or `derived`; a derived row shows its arithmetic in `note`).
 - `assumptions.csv`: the same columns, assumed facts only (basis `assumption`, the reasoning in `note`).
 
-A fact is in exactly one of the two files. Every region must have every field in `REQUIRED_FIELDS`
-(`missing_facts()` lists any gap); values are given in a unit from `data/registry/units.csv` and
-`RegionStructure.value` returns them in base units (persons, fractions, yuan).
+Within one folder a fact is in exactly one of the two files. Every region must have every field in
+`REQUIRED_FIELDS` (`missing_facts()` lists any gap), in a unit of the dimension `REQUIRED_FIELD_DIMENSIONS`
+gives (from `data/registry/units.csv`); `RegionStructure.value` returns values in base units (persons,
+fractions, yuan).
+
+How a user folder combines with the bundled data (and a later user folder with an earlier one):
+
+- regions.csv: a new id is ADDED (after the bundled ids, in the user file's order); a row whose id is
+  already defined REPLACES that row (its position is kept). Parents are checked on the combined table,
+  so a user city may sit under a bundled province or under a province of the same folder. A city added
+  under a province becomes one of its areas: a run of that province then simulates it too.
+- population.csv / assumptions.csv: a fact for a new (region, field) is ADDED; a user row for a
+  (region, field) an earlier folder gives REPLACES it, whichever of the two files either is in.
+  `population_table()` keeps the user's row with `file` its path and `replaces` naming the file and
+  line it replaced (bundled rows have `file` population.csv or assumptions.csv and `replaces` "").
+- Every error names the file (a user file by its full path), the line (the header is line 1), the
+  field, the value and what is allowed. A user folder that does not exist is an error.
 
 This module also holds the small CSV helpers the other data loaders share (`read_csv_records`,
 `close_matches`), so that every data file reports bad input the same way: file, line, field, value
@@ -31,8 +47,8 @@ from types import MappingProxyType
 import pandas as pd
 
 from jobsim.model.core.facts import AreaFacts
-from jobsim.model.inputs.paths import data_dir
-from jobsim.model.inputs.units import known_units, to_base
+from jobsim.model.inputs.paths import data_dir, data_files, missing_user_data_dirs, user_data_dirs
+from jobsim.model.inputs.units import to_base, unit_table
 
 REGION_LEVELS = ("country", "province", "city")
 REGION_COLUMNS = ("id", "name_zh", "name_en", "level", "parent")
@@ -65,6 +81,16 @@ REQUIRED_FIELDS: tuple[str, ...] = (
     "public_welfare_posts",
     "labour_force_participation_16_59",
 )
+
+# The dimension (data/registry/units.csv) each required fact must be given in: a population in
+# persons or 10k persons, a rate as a fraction or percent, the minimum wage in yuan per month.
+REQUIRED_FIELD_DIMENSIONS: dict[str, str] = {
+    **{f: "rate" for f in REQUIRED_FIELDS},
+    **{f: "persons" for f in ("population", "employed_persons", "urban_employed",
+                              "rural_outmigrant_workers_outside_province", "graduates_per_year", "ui_insured")},
+    "public_welfare_posts": "posts",
+    "minimum_wage_monthly_yuan": "yuan per month",
+}
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -205,67 +231,103 @@ def file_key(path: Path) -> tuple[str, int, int]:
 # ---- regions ---------------------------------------------------------------------------------------
 
 
+def _check_user_folders() -> None:
+    """RegionError naming each user data folder that does not exist (never skipped silently)."""
+    missing = missing_user_data_dirs()
+    if missing:
+        raise RegionError([
+            f"{d}: the data folder does not exist (named by --data-dir or JOBSIM_DATA_DIR); "
+            "give an existing folder, e.g. one written by `jobsim region init`"
+            for d in missing
+        ])
+
+
 def regions_path() -> Path:
+    """The bundled regions.csv."""
     return data_dir() / "regions.csv"
 
 
-def load_regions() -> pd.DataFrame:
-    """The regions table (regions.csv), indexed by id: name_zh, name_en, level, parent ("" for none).
+def regions_files() -> list[Path]:
+    """regions.csv of the bundled folder and of each user folder that has one, in reading order."""
+    _check_user_folders()
+    return data_files("regions.csv")
 
-    Rows keep the file's order (a province's cities in the order planners list them). Raises
-    RegionError naming file and line for a malformed file.
+
+def regions_key() -> tuple:
+    """A cache key that changes when any regions.csv read changes (or a user folder is added)."""
+    return tuple(file_key(p) for p in regions_files())
+
+
+def load_regions() -> pd.DataFrame:
+    """The regions table, indexed by id: name_zh, name_en, level, parent ("" for none).
+
+    The bundled regions.csv with each user folder's regions.csv laid over it (new ids added at the
+    end, a known id replaced in place). Rows keep the files' order (a province's cities in the order
+    planners list them). Raises RegionError naming file and line for a malformed file.
     """
-    return _load_regions(file_key(regions_path())).copy()
+    return _load_regions(regions_key()).copy()
 
 
 @lru_cache(maxsize=8)
-def _load_regions(key: tuple[str, int, int]) -> pd.DataFrame:
-    path = Path(key[0])
-    try:
-        records = read_csv_records(path, REGION_COLUMNS)
-    except DataFileError as exc:
-        raise RegionError(exc.problems) from None
+def _load_regions(keys: tuple[tuple[str, int, int], ...]) -> pd.DataFrame:
     problems: list[str] = []
-    seen: dict[str, int] = {}
-    for line, rec in records:
-        rid = rec["id"]
-        if not _ID.match(rid):
-            problems.append(f"{where(path, line)}: id {rid!r} is not allowed; use ASCII letters, digits and _ starting with a letter (e.g. Jian for 吉安)")
-        elif rid in seen:
-            problems.append(f"{where(path, line)}: id {rid!r} is already defined on line {seen[rid]}")
-        else:
-            seen[rid] = line
-        if rec["level"] not in REGION_LEVELS:
-            problems.append(f"{where(path, line)}: level {rec['level']!r} is not allowed; allowed: {', '.join(REGION_LEVELS)}")
-        if not rec["name_zh"] or not rec["name_en"]:
-            problems.append(f"{where(path, line)}: name_zh and name_en must both be given")
-    levels = {rec["id"]: rec["level"] for _, rec in records}
+    # id -> (record, where it comes from); a later file's row replaces an earlier file's in place.
+    merged: dict[str, tuple[dict[str, str], str]] = {}
+    for key in keys:
+        path = Path(key[0])
+        try:
+            records = read_csv_records(path, REGION_COLUMNS)
+        except DataFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        seen: dict[str, int] = {}
+        for line, rec in records:
+            rid = rec["id"]
+            at = where(path, line)
+            bad = False
+            if not _ID.match(rid):
+                problems.append(f"{at}: id {rid!r} is not allowed; use ASCII letters, digits and _ starting with a letter (e.g. Jian for 吉安)")
+                bad = True
+            elif rid in seen:
+                problems.append(f"{at}: id {rid!r} is already defined on line {seen[rid]}")
+                bad = True
+            else:
+                seen[rid] = line
+            if rec["level"] not in REGION_LEVELS:
+                problems.append(f"{at}: field level: {rec['level']!r} is not allowed; allowed: {', '.join(REGION_LEVELS)}")
+            if not rec["name_zh"] or not rec["name_en"]:
+                empty = " and ".join(c for c in ("name_zh", "name_en") if not rec[c])
+                problems.append(f"{at}: field {empty}: must be given (name_zh the Chinese name, e.g. 湖北省; name_en the English one)")
+            if not bad:
+                merged[rid] = (rec, at)
+    levels = {rid: rec["level"] for rid, (rec, _) in merged.items()}
     want_parent = {"country": None, "province": "country", "city": "province"}
-    for line, rec in records:
+    for rid, (rec, at) in merged.items():
         parent, level = rec["parent"], rec["level"]
         if level not in want_parent:
             continue
         need = want_parent[level]
         if need is None:
             if parent:
-                problems.append(f"{where(path, line)}: a country has no parent; got parent {parent!r}")
+                problems.append(f"{at}: field parent: a country has no parent; got parent {parent!r}")
         elif parent not in levels:
-            problems.append(f"{where(path, line)}: parent {parent!r} of {rec['id']!r} is not a region id; {choices_text(parent, list(levels), 'regions')}")
+            problems.append(f"{at}: field parent: parent {parent!r} of {rid!r} is not a region id; {choices_text(parent, list(levels), 'regions')}")
         elif levels[parent] != need:
-            problems.append(f"{where(path, line)}: the parent of {level} {rec['id']!r} must be a {need}; {parent!r} is a {levels[parent]}")
+            problems.append(f"{at}: field parent: the parent of {level} {rid!r} must be a {need}; {parent!r} is a {levels[parent]}")
     if problems:
         raise RegionError(problems)
-    df = pd.DataFrame([rec for _, rec in records], columns=list(REGION_COLUMNS))
+    df = pd.DataFrame([rec for rec, _ in merged.values()], columns=list(REGION_COLUMNS))
     return df.set_index("id")
 
 
 def region_ids() -> list[str]:
-    """Every region id, in the order of regions.csv."""
+    """Every region id, in the order of regions.csv (then the user folders' new ids)."""
     return list(load_regions().index)
 
 
 def unknown_region_message(region_id: object) -> str:
-    return f"unknown region {region_id!r}; {choices_text(str(region_id), region_ids(), 'regions')} (data/regions.csv)"
+    return (f"unknown region {region_id!r}; {choices_text(str(region_id), region_ids(), 'regions')} "
+            "(data/regions.csv; add a region with a data folder: jobsim region init)")
 
 
 def check_region(region_id: str) -> str:
@@ -290,86 +352,140 @@ def cities_of(region_id: str) -> list[str]:
 
 
 def population_path() -> Path:
+    """The bundled population.csv."""
     return data_dir() / "population.csv"
 
 
 def assumptions_path() -> Path:
+    """The bundled assumptions.csv."""
     return data_dir() / "assumptions.csv"
+
+
+def fact_files() -> list[tuple[Path | None, Path | None]]:
+    """(population.csv, assumptions.csv) of the bundled folder and of each user folder that holds either,
+    in reading order; a file a user folder lacks is None (a folder may hold only one of the two)."""
+    _check_user_folders()
+    out: list[tuple[Path | None, Path | None]] = [(population_path(), assumptions_path())]
+    for folder in user_data_dirs():
+        pair = tuple(p if p.is_file() else None for p in (folder / "population.csv", folder / "assumptions.csv"))
+        if pair != (None, None):
+            out.append(pair)  # type: ignore[arg-type]
+    return out
+
+
+def facts_key() -> tuple:
+    """A cache key that changes when any regions, population or assumptions file read changes."""
+    files = [p for pair in fact_files() for p in pair if p is not None]
+    return (tuple(file_key(p) for p in files), regions_key())
 
 
 def population_table() -> pd.DataFrame:
     """population.csv and assumptions.csv merged: one row per (region, field) with its basis.
 
-    Columns: region, field, value (float, in `unit`), unit, basis (sourced | derived | assumption),
-    year (int), source_url, quote, note, file, line. Malformed rows raise RegionError naming the file,
-    line, field and value.
+    The bundled files with each user folder's laid over them (a user row replaces the fact of the
+    same region and field). Columns: region, field, value (float, in `unit`), unit, basis (sourced |
+    derived | assumption), year (int), source_url, quote, note, file, line, replaces. Malformed rows
+    raise RegionError naming the file, line, field and value.
     """
-    key = (file_key(population_path()), file_key(assumptions_path()), file_key(regions_path()))
-    return _population_table(key).copy()
+    return _population_table(facts_key()).copy()
+
+
+def _check_fact_row(rec: dict[str, str], at: str, path: Path, allowed: tuple[str, ...], known_regions: set[str],
+                    units: pd.DataFrame) -> tuple[list[str], float, int]:
+    """The problems of one fact row, its value and its year (nan / -1 when unreadable)."""
+    problems: list[str] = []
+    fld = rec["field"]
+    if rec["region"] not in known_regions:
+        problems.append(f"{at}: field region: {unknown_region_message(rec['region'])}")
+    if not _ID.match(fld):
+        problems.append(f"{at}: field field: {fld!r} is not a field name (letters, digits, _)")
+    dimension = REQUIRED_FIELD_DIMENSIONS.get(fld)
+    if rec["value"] == "":
+        # An unfilled row (as `jobsim region init` writes them): one problem, not one per column.
+        fits = [u for u in units.index if units.at[u, "dimension"] == dimension]
+        want = f"in {' or '.join(fits)}" if dimension else "in `unit`"
+        provenance = "the reasoning in note" if allowed == ("assumption",) else "its source_url (or, derived, the arithmetic in note)"
+        problems.append(f"{at}: field value: {rec['region']} {fld} is missing (empty); write the figure {want}, "
+                        f"the year it refers to and {provenance}")
+        return problems, math.nan, -1
+    value_ok = True
+    try:
+        value = parse_number(rec["value"])
+    except ValueError:
+        problems.append(f"{at}: field value: {rec['value']!r} of {fld} is not a number")
+        value, value_ok = math.nan, False
+    unit = rec["unit"]
+    if unit not in units.index:
+        problems.append(f"{at}: field unit: {unit!r} of {fld} is unknown; {choices_text(unit, list(units.index), 'units')}")
+    else:
+        got = str(units.at[unit, "dimension"])
+        if dimension is not None and got != dimension:
+            fits = [u for u in units.index if units.at[u, "dimension"] == dimension]
+            problems.append(f"{at}: field unit: {unit!r} measures {got}, but {fld} is measured in {dimension}; use one of: {', '.join(fits)}")
+        elif value_ok and unit == "fraction" and not 0.0 <= value <= 1.0:
+            problems.append(f"{at}: field value: {rec['value']!r} of {fld} is a fraction and must lie in [0, 1]")
+        elif value_ok and unit == "percent" and not 0.0 <= value <= 100.0:
+            problems.append(f"{at}: field value: {rec['value']!r} of {fld} is a percent and must lie in [0, 100]")
+        elif value_ok and value < 0:
+            problems.append(f"{at}: field value: {rec['value']!r} of {fld} must not be negative")
+    if rec["basis"] not in allowed:
+        problems.append(
+            f"{at}: field basis: basis {rec['basis']!r} is not allowed in {path.name}; allowed: {', '.join(allowed)}"
+            + (" (assumed facts belong in assumptions.csv)" if rec["basis"] == "assumption" else "")
+            + (" (sourced and derived facts belong in population.csv)" if rec["basis"] in ("sourced", "derived") and "assumption" in allowed else "")
+        )
+    try:
+        year = int(rec["year"])
+        if not 1949 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        problems.append(f"{at}: field year: the year {rec['year']!r} is not a year (1949-2100): the year the figure refers to")
+        year = -1
+    if rec["basis"] in ("sourced", "derived") and not rec["source_url"]:
+        problems.append(f"{at}: field source_url: a {rec['basis']} fact needs a source_url (a page address or seed file)")
+    if rec["basis"] in ("derived", "assumption") and not rec["note"]:
+        problems.append(f"{at}: field note: a {rec['basis']} fact needs a note ({'the arithmetic' if rec['basis'] == 'derived' else 'the reasoning'})")
+    return problems, value, year
 
 
 @lru_cache(maxsize=8)
 def _population_table(key: tuple) -> pd.DataFrame:
     known_regions = set(region_ids())
-    units = set(known_units())
+    units = unit_table()
     problems: list[str] = []
-    rows: list[dict] = []
-    first_seen: dict[tuple[str, str], str] = {}
-    for path, allowed in ((population_path(), ("sourced", "derived")), (assumptions_path(), ("assumption",))):
-        try:
-            records = read_csv_records(path, FACT_COLUMNS)
-        except DataFileError as exc:
-            problems.extend(exc.problems)
-            continue
-        for line, rec in records:
-            at = where(path, line)
-            bad = False
-            if rec["region"] not in known_regions:
-                problems.append(f"{at}: {unknown_region_message(rec['region'])}")
-                bad = True
-            if not _ID.match(rec["field"]):
-                problems.append(f"{at}: field {rec['field']!r} is not a field name (letters, digits, _)")
-                bad = True
+    # (region, field) -> row; a later folder's row replaces an earlier folder's.
+    merged: dict[tuple[str, str], dict] = {}
+    bundled_folder = data_dir()
+    for pair in fact_files():
+        in_folder: dict[tuple[str, str], str] = {}
+        for path, allowed in zip(pair, (("sourced", "derived"), ("assumption",))):
+            if path is None:
+                continue
             try:
-                value = parse_number(rec["value"])
-                value_ok = True
-            except ValueError:
-                problems.append(f"{at}: value {rec['value']!r} of {rec['field']} is not a number")
-                bad = True
-                value_ok = False
-                value = math.nan
-            if rec["unit"] not in units:
-                problems.append(f"{at}: unit {rec['unit']!r} of {rec['field']} is unknown; {choices_text(rec['unit'], sorted(units), 'units')}")
-                bad = True
-            elif rec["unit"] == "fraction" and value_ok and not 0.0 <= value <= 1.0:
-                problems.append(f"{at}: value {rec['value']!r} of {rec['field']} is a fraction and must lie in [0, 1]")
-            if rec["basis"] not in allowed:
-                problems.append(
-                    f"{at}: basis {rec['basis']!r} is not allowed in {path.name}; allowed: {', '.join(allowed)}"
-                    + (" (assumed facts belong in assumptions.csv)" if rec["basis"] == "assumption" else "")
-                    + (" (sourced and derived facts belong in population.csv)" if rec["basis"] in ("sourced", "derived") and "assumption" in allowed else "")
-                )
-            try:
-                year = int(rec["year"])
-                if not 1949 <= year <= 2100:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"{at}: year {rec['year']!r} is not a year (1949-2100): the year the figure refers to")
-                year = -1
-            if rec["basis"] in ("sourced", "derived") and not rec["source_url"]:
-                problems.append(f"{at}: a {rec['basis']} fact needs a source_url (a page address or seed file)")
-            if rec["basis"] in ("derived", "assumption") and not rec["note"]:
-                problems.append(f"{at}: a {rec['basis']} fact needs a note ({'the arithmetic' if rec['basis'] == 'derived' else 'the reasoning'})")
-            k = (rec["region"], rec["field"])
-            if k in first_seen:
-                problems.append(f"{at}: {rec['region']} {rec['field']} is already given at {first_seen[k]}; a fact is either sourced/derived or assumed, once")
-            else:
-                first_seen[k] = at
-            if not bad:
-                rows.append({**rec, "value": value, "year": year, "file": path.name, "line": line})
+                records = read_csv_records(path, FACT_COLUMNS)
+            except DataFileError as exc:
+                problems.extend(exc.problems)
+                continue
+            bundled = path.parent == bundled_folder
+            for line, rec in records:
+                at = where(path, line)
+                errs, value, year = _check_fact_row(rec, at, path, allowed, known_regions, units)
+                k = (rec["region"], rec["field"])
+                if k in in_folder:
+                    errs.append(f"{at}: {rec['region']} {rec['field']} is already given at {in_folder[k]}; a fact is either sourced/derived or assumed, once")
+                else:
+                    in_folder[k] = at
+                if errs:
+                    problems.extend(errs)
+                    continue
+                earlier = merged.get(k)
+                replaces = "" if earlier is None else where(earlier["_path"], int(earlier["line"]))
+                merged[k] = {**rec, "value": value, "year": year, "file": path.name if bundled else str(path),
+                             "line": line, "replaces": replaces, "_path": path}
     if problems:
         raise RegionError(problems)
-    df = pd.DataFrame(rows, columns=[*FACT_COLUMNS, "file", "line"])
+    rows = [{c: v for c, v in row.items() if c != "_path"} for row in merged.values()]
+    df = pd.DataFrame(rows, columns=[*FACT_COLUMNS, "file", "line", "replaces"])
     df["value"] = df["value"].astype(float)
     df["year"] = df["year"].astype(int)
     df["line"] = df["line"].astype(int)
@@ -377,8 +493,9 @@ def _population_table(key: tuple) -> pd.DataFrame:
 
 
 def missing_facts() -> list[tuple[str, str]]:
-    """(region, field) pairs of REQUIRED_FIELDS that neither population.csv nor assumptions.csv gives."""
-    have = set(zip(population_table()["region"], population_table()["field"]))
+    """(region, field) pairs of REQUIRED_FIELDS that no population.csv or assumptions.csv gives."""
+    table = population_table()
+    have = set(zip(table["region"], table["field"]))
     return [(r, f) for r in region_ids() for f in REQUIRED_FIELDS if (r, f) not in have]
 
 
@@ -400,12 +517,13 @@ class RegionStructure:
         return tuple(self._facts)
 
     def fact(self, field_name: str) -> dict[str, object]:
-        """The full row of a fact: value (in `unit`), unit, basis, year, source_url, quote, note, file, line."""
+        """The full row of a fact: value (in `unit`), unit, basis, year, source_url, quote, note, file, line, replaces."""
         try:
             return dict(self._facts[field_name])
         except KeyError:
             known = ", ".join(self._facts) or "none"
-            hint = " (a required field: add it to data/population.csv or data/assumptions.csv)" if field_name in REQUIRED_FIELDS else ""
+            hint = (" (a required field: add it to population.csv or assumptions.csv, in data/ or in your data folder)"
+                    if field_name in REQUIRED_FIELDS else "")
             raise RegionError(f"region {self.id!r} has no fact {field_name!r}{hint}; it has: {known}") from None
 
     def value(self, field_name: str) -> float:
@@ -422,7 +540,7 @@ def get_region(region_id: str) -> RegionStructure:
     facts = population_table()
     mine = facts[facts["region"] == region_id]
     fact_map = {
-        str(row["field"]): MappingProxyType({c: row[c] for c in [*FACT_COLUMNS[2:], "file", "line"]})
+        str(row["field"]): MappingProxyType({c: row[c] for c in [*FACT_COLUMNS[2:], "file", "line", "replaces"]})
         for row in mine.to_dict("records")
     }
     return RegionStructure(
@@ -447,8 +565,7 @@ def area_ids(region: str) -> list[str]:
 
 def area_facts(region: str) -> tuple[AreaFacts, ...]:
     """The facts of each area `region` is simulated as, in base units (the model's only data input)."""
-    key = (file_key(population_path()), file_key(assumptions_path()), file_key(regions_path()))
-    return tuple(_area_facts(a, key) for a in area_ids(region))
+    return tuple(_area_facts(a, facts_key()) for a in area_ids(region))
 
 
 @lru_cache(maxsize=128)

@@ -5,6 +5,11 @@ every target: `target_set,area,indicator,start_year,end_year,basis,comparison,va
 assumption,source,note`. `load_targets`, `target_set_names` and `target_set` read and validate it
 (and users' files in the same schema); a bad row is reported with file, line, field, value and what
 is allowed.
+
+Users' files are read after the bundled one: the `targets.csv` of each user data folder (`--data-dir
+DIR`, `JOBSIM_DATA_DIR`; `paths.data_files("targets.csv")`), then any `extra` files. A target set named
+in a user file REPLACES the bundled set (or an earlier user file's set) of that name as a whole; new
+names are added. A user target may name an area of a user folder's regions.csv.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from jobsim.model.inputs import registry
-from jobsim.model.inputs.paths import data_dir
+from jobsim.model.inputs.paths import data_dir, data_files
 from jobsim.model.inputs.regions import (
     DataFileError,
     file_key,
@@ -28,6 +33,7 @@ from jobsim.model.inputs.regions import (
     parse_number,
     read_csv_records,
     region_ids,
+    regions_key,
     unknown_region_message,
     where,
 )
@@ -115,24 +121,32 @@ def indicator_problem(indicator: str) -> str | None:
 
 
 def targets_path() -> Path:
+    """The bundled targets.csv."""
     return data_dir() / "targets.csv"
 
 
 def load_targets(extra: list[Path] | None = None) -> pd.DataFrame:
-    """All target rows: the bundled data/targets.csv plus any `extra` files in the same schema.
+    """All target rows: the bundled data/targets.csv, then each user data folder's targets.csv, then
+    any `extra` files in the same schema.
 
-    A target set named in an extra file REPLACES the bundled set (or an earlier extra file's set) of
+    A target set named in a user or extra file REPLACES the bundled set (or an earlier file's set) of
     the same name as a whole; new names are added. Columns: the 13 of the schema (start_year,
     end_year int; value float; tolerance float or NaN; assumption bool) plus source_file and line
     (1-based, the header is line 1). Malformed rows raise TargetError naming file, line, field,
     value and what is allowed.
     """
-    frames = [_load_target_file(file_key(targets_path()), _registry_key()).copy()]
-    for path in extra or []:
-        df = _load_target_file(file_key(Path(path)), _registry_key()).copy()
-        replaced = set(df["target_set"])
-        frames = [f[~f["target_set"].isin(replaced)] for f in frames]
-        frames.append(df)
+    try:
+        context = _registry_key()
+        frames = [_load_target_file(file_key(targets_path()), context).copy()]
+        for path in [*data_files("targets.csv")[1:], *(extra or [])]:
+            df = _load_target_file(file_key(Path(path)), context).copy()
+            replaced = set(df["target_set"])
+            frames = [f[~f["target_set"].isin(replaced)] for f in frames]
+            frames.append(df)
+    except TargetError:
+        raise
+    except DataFileError as exc:  # a broken regions file or a missing user folder, met on the way
+        raise TargetError(exc.problems) from None
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*TARGET_COLUMNS, "source_file", "line"])
     return out
 
@@ -171,8 +185,9 @@ def _to_target(r: dict) -> Target:
 
 
 def _registry_key() -> tuple:
+    """What a targets file's validation depends on besides itself: the registry and the regions files."""
     base = data_dir() / "registry"
-    return (file_key(base / "indicators.csv"), file_key(base / "units.csv"), file_key(data_dir() / "regions.csv"))
+    return (file_key(base / "indicators.csv"), file_key(base / "units.csv"), regions_key())
 
 
 @lru_cache(maxsize=16)

@@ -1,8 +1,8 @@
 """Reading results: yearly figures by each indicator's kind, target evaluation, and summary tables.
 
-Yearly figures follow the registry's `kind`: flows are summed over the year's months, rates are
-averaged over them, stocks are taken at the year's last month. A target's probability is the
-share of replicates that meet it.
+Yearly figures follow the registry's `kind` (data/registry/kinds.csv): flows are summed over the
+year's months, rates are averaged over them, stocks are taken at the year's last month. A target's
+probability is the share of replicates that meet it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import xarray as xr
 from jobsim.model.inputs.registry import indicators, modelled_indicators
 from jobsim.model.inputs.targets import Target
 from jobsim.model.inputs.units import to_base, unit_table
+from jobsim.model.outputs.labels import cell_methods, label_coordinates, yearly_aggregation
 
 HEADLINE = (
     "new_urban_jobs", "surveyed_unemployment_rate", "registered_unemployment_rate",
@@ -33,7 +34,9 @@ def variable_kinds() -> dict[str, str]:
 
 
 def yearly(ds: xr.Dataset) -> xr.Dataset:
-    """Yearly figures of every registered variable in `ds` (dims: ..., year, area)."""
+    """Yearly figures of every registered variable in `ds` (dims: ..., year, area), aggregated by the
+    kind's rule of data/registry/kinds.csv (the same rule as the fast path
+    `outputs.indicators.region_yearly`); each variable keeps its attributes, `cell_methods` by year."""
     kinds = variable_kinds()
     out = {}
     years = ds["time"].dt.year
@@ -41,8 +44,14 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
         if name not in ds:
             continue
         da = ds[name].groupby(years.rename("year"))
-        out[name] = da.sum("time") if kind == "flow" else da.mean("time") if kind == "rate" else da.last()
-    return xr.Dataset(out, attrs=ds.attrs)
+        how = yearly_aggregation(kind)
+        da = da.sum("time") if how == "sum" else da.mean("time") if how == "mean" else da.last()
+        da.attrs = dict(ds[name].attrs)
+        if "cell_methods" in da.attrs:
+            da.attrs["cell_methods"] = cell_methods(kind, "year")
+        out[name] = da
+    y = xr.Dataset(out, attrs=ds.attrs)
+    return label_coordinates(y)
 
 
 def display_unit(variable: str) -> tuple[str, float]:
@@ -158,3 +167,15 @@ def period_totals(ds: xr.Dataset, area: str | None = None) -> pd.DataFrame:
 def unit_label(unit: str, lang: str = "en") -> str:
     table = unit_table()
     return str(table.at[unit, "label_zh" if lang == "zh" else "label_en"]) if unit in table.index else unit
+
+
+def yearly_table(ds: xr.Dataset, area: str | None = None) -> pd.DataFrame:
+    """Median and 10-90% range per year of the headline indicators for one area (default: the region),
+    in planners' units, with the indicators' Chinese and English labels."""
+    from jobsim.model.inputs.registry import label
+    from jobsim.model.outputs.results import yearly_summary
+
+    table = yearly_summary(ds, area)
+    table.insert(1, "label_zh", [label(v, "zh") for v in table["variable"]])
+    table.insert(2, "label_en", [label(v, "en") for v in table["variable"]])
+    return table

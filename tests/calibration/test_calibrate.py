@@ -48,6 +48,7 @@ from jobsim.model.core.runspec import RunSpec
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.registry import lever_ids
+from jobsim.model.outputs.indicators import region_yearly
 from jobsim.model.experiments.ensemble import replicate_seeds, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +117,8 @@ def _simulated_truth(seeds: list[int]) -> dict[str, float]:
         m = RunSpec("Jiangxi", area_facts("Jiangxi"), RECOVERY_YEARS[0], RECOVERY_YEARS[-1], levers, params,
                     seed=seed, scale=RECOVERY_SCALE).build()
         m.run()
-        for v in sums:
-            sums[v] += float(np.mean(m.recorder.region_yearly(v)))
+        for v, yearly_values in region_yearly(m.recorder, sums).items():
+            sums[v] += float(np.mean(yearly_values))
     return {v: s / len(seeds) for v, s in sums.items()}
 
 

@@ -99,7 +99,7 @@ def make_model(make_scenario) -> Callable[..., LabourMarketModel]:
              params: Mapping[str, float] | None = None, region: str = "Jiangxi", **levers) -> LabourMarketModel:
         scenario = make_scenario(first, last, **levers)
         lever_values = {lever: scenario.lever_values(lever) for lever in lever_ids()}
-        p = dict(load_parameters(region, use_calibrated=False).values)
+        p = dict(load_parameters(region, use_calibrated=False, as_of=first).values)
         p.update(params or {})
         return RunSpec(region, area_facts(region), first, last, lever_values, p, seed=seed, scale=scale).build()
 

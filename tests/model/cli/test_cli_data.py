@@ -1,14 +1,16 @@
-"""Tests for `jobsim data` (model/cli_data.py) through the real `jobsim` app."""
+"""Tests for `jobsim data` (model/cli/data.py) through the real `jobsim` app: tables, CSV, JSON, exit codes."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from jobsim.model.cli.errors import EXIT_INVALID, EXIT_USAGE
 from jobsim.model.cli.main import app
 from jobsim.model.inputs.regions import population_table, region_ids
 from jobsim.model.inputs.targets import load_targets, target_set_names
@@ -25,8 +27,8 @@ def _rows(stdout: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(stdout)))
 
 
-def _assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
+def _assert_one_line_error(result, *fragments: str, code: int = EXIT_USAGE) -> None:
+    assert result.exit_code == code, result.output
     err = result.stderr.strip()
     assert err.startswith("error: ") and "\n" not in err
     assert "Traceback" not in result.output
@@ -44,9 +46,31 @@ def test_list_shows_every_region_with_its_data():
     assert "fuzhou_2024" in rows["Fuzhou"]["target_sets"] and "jiangxi_2021" in rows["Fuzhou"]["target_sets"]
     assert int(rows["China"]["history_rows"]) > 100 and int(rows["Jian"]["history_rows"]) == 0
     for r in rows.values():
-        assert sum(int(x) for x in r["facts (sourced/derived/assumed)"].split("/")) == 22
+        assert int(r["facts_sourced"]) + int(r["facts_derived"]) + int(r["facts_assumed"]) == 22
     table = run("list")
     assert table.exit_code == 0 and "景德镇市" in table.stdout
+    line = next(x for x in table.stdout.splitlines() if x.startswith("Jian "))
+    j = rows["Jian"]
+    assert line.split()[-1] == f"{j['facts_sourced']}/{j['facts_derived']}/{j['facts_assumed']}"
+
+
+def test_list_json_carries_the_numbers_of_the_csv():
+    as_json = json.loads(run("list", "--format", "json").stdout)
+    as_csv = _rows(run("list", "--format", "csv").stdout)
+    assert [r["id"] for r in as_json] == [r["id"] for r in as_csv]
+    for j, c in zip(as_json, as_csv):
+        assert j["history_rows"] == int(c["history_rows"]) and j["facts_assumed"] == int(c["facts_assumed"])
+        assert j["target_sets"] == c["target_sets"]
+
+
+def test_table_columns_line_up_with_chinese_names():
+    """Double-width characters are counted twice: every region's `level` starts in the same display column."""
+    from rich.cells import cell_len
+
+    lines = run("list").stdout.splitlines()
+    rows = [x for x in lines if x.split() and x.split()[0] in ("China", "Jiangxi", "Jingdezhen", "Jian")]
+    starts = {cell_len(x[: x.index(level)]) for x in rows for level in ("country", "province", "city") if level in x}
+    assert len(rows) == 4 and len(starts) == 1
 
 
 def test_show_region_history_and_targets_with_chinese_labels():
@@ -104,7 +128,17 @@ def test_show_bad_data_file_names_file_line_and_reason(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "\nJiangxi,new_urban_jobs,2021-01,2021-12,sum,48,percent,,,\n", encoding="utf-8")
     result = run("show", "--region", "Jiangxi", "--data", str(bad))
-    _assert_one_line_error(result, f"{bad}, line 2, field unit", "'percent'")
+    _assert_one_line_error(result, f"{bad}, line 2, field unit", "'percent'", code=EXIT_INVALID)
+
+
+def test_show_json_has_the_values_of_the_csv():
+    args = ("show", "--region", "Jiangxi", "--indicator", "new_urban_jobs")
+    as_json = json.loads(run(*args, "--format", "json").stdout)
+    as_csv = _rows(run(*args, "--format", "csv").stdout)
+    assert len(as_json) == len(as_csv) > 0
+    assert [float(c["value"]) for c in as_csv] == [j["value"] for j in as_json]
+    table = run(*args).stdout
+    assert "46.2" in table and "万人 (10k persons)" in table
 
 
 def test_show_missing_data_file(tmp_path):
@@ -149,4 +183,4 @@ def test_assumptions_prints_every_assumption():
 @pytest.mark.parametrize("command", ["list", "show", "targets", "assumptions"])
 def test_help_is_available(command):
     result = run(command, "--help")
-    assert result.exit_code == 0 and "--format" in result.stdout
+    assert result.exit_code == 0 and "--format" in result.stdout and "json" in result.stdout

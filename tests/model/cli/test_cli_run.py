@@ -1,5 +1,5 @@
-"""Running scenarios (model/run.py) and `jobsim run` (model/cli_run.py): reproducibility, the output
-contract of the Dataset, atomic writes and exit codes."""
+"""Running scenarios (jobsim.model.experiments.ensemble) and `jobsim run` (model/cli/run.py): reproducibility,
+the output contract of the Dataset, atomic writes and exit codes."""
 
 from __future__ import annotations
 
@@ -119,10 +119,15 @@ def test_jobsim_run_end_to_end(tmp_path, in_process_ds):
     text = proc.stdout
     assert "jiangxi_baseline: Jiangxi 2021-2025, 2 replicates, seed 2021, 1 agent = 5000 persons" in text
     table = text.split("Targets")[0]
-    assert "城镇新增就业 new urban jobs" in table and "10k persons" in table
+    assert "城镇新增就业 new urban jobs" in table and "人 persons" in table and "万" in table
     assert all(str(y) in table for y in range(2021, 2026))
+    assert "median [p10–p90]:" in table  # the legend
+    assert "e+0" not in text  # amounts in 万/亿, never scientific notation
     assert "Targets (jiangxi_14th_plan):" in text
-    assert "P(meet)" in text and "(not modelled)" in text
+    assert "P(meet)" in text and "Set by the scenario" in text
+    assert text.count("Not modelled (") == 1 and "高技能人才总量" in text.split("Not modelled (")[1]
+    assert "\x1b[" not in text  # plain text off a terminal
+    assert "2/2 replicates done" in proc.stderr
     assert f"wrote {out}" in text
     assert files_in(tmp_path) == ["X.nc"], "temporary files left behind"
     ds = read_dataset(out)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
 from jobsim.model.core.matching import match
+from jobsim.model.outputs.dataset import run_dataset
 
 N_SEEDS = 60
 
@@ -195,7 +196,7 @@ def test_demand_shocks_trace_a_beveridge_curve(make_model):
         for shift in SHIFTS:
             model = make_model(2021, 2022, scale=5000, seed=seed, params={"demand_level_shift": shift})
             model.run()
-            last = model.recorder.dataset().sel(area="Jiangxi", time="2022")
+            last = run_dataset(model.recorder).sel(area="Jiangxi", time="2022")
             vacancy[seed, shift] = float(last["vacancy_rate"].mean())
             unemployment[seed, shift] = float(last["surveyed_unemployment_rate"].mean())
     for seed in SEEDS:

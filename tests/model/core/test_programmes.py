@@ -19,6 +19,7 @@ from jobsim.model.core.programmes import (
     GrassrootsProgramme, InternshipProgramme, LoanProgramme, PublicWelfarePosts, TrainingProgramme,
 )
 from jobsim.model.experiments.ensemble import run_scenario
+from jobsim.model.outputs.dataset import run_dataset
 
 SCALE = 5000
 YEARS = (2021, 2022)
@@ -70,7 +71,7 @@ def run_collecting(model, on_month=None) -> tuple[xr.Dataset, dict[int, dict[str
                                 "loans": loans.used_this_year,
                                 "public_welfare": programme(model, PublicWelfarePosts).used_this_year,
                                 "training": programme(model, TrainingProgramme).used_this_year}
-    return model.recorder.dataset(), book
+    return run_dataset(model.recorder), book
 
 
 @pytest.fixture(scope="module")

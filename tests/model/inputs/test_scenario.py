@@ -33,7 +33,7 @@ from jobsim.model.inputs.targets import target_set, target_set_names
 HERE = Path(__file__).parent
 BAD_DIR = HERE / "bad_scenarios"
 BAD_FILES = sorted(BAD_DIR.glob("*.yaml"))
-BUNDLED = sorted(scenarios_dir().glob("*.yaml"))
+BUNDLED = sorted(p for p in scenarios_dir().glob("*.yaml") if p.name != "index.yaml")  # index.yaml: not a scenario
 LEVERS = registry.lever_ids()
 
 
