@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from jobsim.calibration.calibrate import baseline_scenario, calibrate, calibration_scale
-from jobsim.calibration.forecast import ForecastError, forecast_for, series_for
+from jobsim.calibration.forecast import ForecastError, check_origin, forecast_for, series_for
 from jobsim.model.inputs.history import load_history
 from jobsim.model.inputs.registry import indicators, lever_ids
 from jobsim.model.experiments.ensemble import replicate_seeds, scenario_parameters
@@ -84,6 +84,8 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
     variable = str(ind.at[indicator, "model_variable"])
     try:
         full, ext = series_for(history, region, indicator, max_gap_years=None)
+        for origin in origins:  # every origin within the data's years, before any calibration starts
+            check_origin(history, ext.region, ext.indicator, origin)
     except ForecastError as e:
         raise BacktestError(str(e)) from None
     if full.index.freqstr.startswith("M"):

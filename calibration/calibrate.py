@@ -7,7 +7,7 @@ jobs over the simulated years (`jobsim.calibration.forecast`). The distance is
 `sum(((simulated - target) / sd) ** 2)` with each moment's `sd` from the data's own spread, its
 staleness or the forecast interval; simulations use the same replicate seeds for every candidate
 (common random numbers). The search is scipy's differential evolution within the parameter bounds
-of `data/parameters/<region>.yaml` (`calibrate: true`). Parameter uncertainty is approximated
+of `data/parameters/defaults.yaml` and the region's overrides (`calibrate: true`). Parameter uncertainty is approximated
 locally: proposals from a Gaussian around the optimum (the local prior) are weighted by the synthetic
 likelihood exp(-distance / (2 T)), tempered (T >= 1) until the weights are not degenerate, and
 `draws` are resampled from them for ensembles. The result is written to `calibration/params/<region>.yaml` with provenance.

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # names for annotations only; at run time they load on first 
     import xarray as xr
 
     from jobsim.model.experiments.ensemble import EnsemblePlan
+    from jobsim.model.experiments.estimate import RunEstimate
     from jobsim.model.experiments.evaluators import Evaluator
     from jobsim.model.inputs.parameters import ParameterSet
     from jobsim.model.inputs.scenario import Scenario
@@ -67,7 +68,10 @@ _LAZY_NAMES = {
         "ChoiceError", "region_ids", "check_region", "run_areas", "check_area", "check_indicator",
         "target_set_names", "check_target_set", "calibratable_regions", "check_calibratable_region",
         "check_modelled_indicator", "is_scenario_index", "validate_scenario_index", "bundled_comparison",
-        "units", "indicator_info")},
+        "units", "indicator_info", "check_replicates", "check_scale", "check_seed")},
+    # what a run will cost before it starts, and the one-writer rule of output files
+    "RunEstimate": ("jobsim.model.experiments.estimate", "RunEstimate"),
+    "OutputBusyError": ("jobsim.model.outputs.atomic", "OutputBusyError"),
     # what data jobsim has, as tables
     **{name: ("jobsim.model.inputs.catalogue", name) for name in (
         "regions_table", "region_summary", "region_data", "target_sets_table", "assumptions_table")},
@@ -101,7 +105,7 @@ __all__ = sorted({"__version__", *_LAZY_NAMES} | {
     "load_scenario", "validate_scenario", "parameters", "plan", "run", "write_results", "read_results", "for_plot",
     "history", "history_series", "calibration_moments", "calibrated_file", "forecast", "calibrate",
     "write_calibration", "backtest", "targets_table", "error_kind", "check_forecast_choices", "usable_series",
-    "forecast_min_points",
+    "forecast_min_points", "estimate_run", "reserve_output", "output_filesystem_problem",
 })
 
 
@@ -159,6 +163,7 @@ def run(scenario: Scenario | str | Path, replicates: int | None = None, seed: in
 
     if not isinstance(scenario, Scenario):
         scenario = _load_scenario(scenario)
+    _check_run_numbers(replicates, seed, scale)
     p = plan_ensemble(scenario, replicates, seed, scale, use_calibrated, parameter_draws)
     return run_plan(p, evaluator=evaluator, workers=workers, progress=progress)
 
@@ -308,3 +313,43 @@ def forecast_min_points() -> int:
     return MIN_POINTS
 
 
+# ---- before a run: its numbers, its cost, its outputs ------------------------------------------------
+
+
+def _check_run_numbers(replicates: int | None, seed: int | None, scale: float | None) -> None:
+    """ChoiceError for replicates, seed or scale a scenario file could not give (each when given)."""
+    from jobsim.model.inputs.choices import check_replicates, check_scale, check_seed
+
+    if replicates is not None:
+        check_replicates(replicates)
+    if seed is not None:
+        check_seed(seed)
+    if scale is not None:
+        check_scale(scale)
+
+
+def estimate_run(plan_or_scenario: EnsemblePlan | Scenario, replicates: int | None = None,
+                 scale: float | None = None, workers: int = 1) -> RunEstimate:
+    """What a run will cost, before it starts (jobsim.model.experiments.estimate.RunEstimate): agents per
+    replicate, peak memory of all its processes, wall time, and the memory the machine has available."""
+    from jobsim.model.experiments.estimate import estimate_run as _estimate_run
+
+    return _estimate_run(plan_or_scenario, replicates=replicates, scale=scale, workers=workers)
+
+
+def reserve_output(path: str | Path):
+    """A context manager holding the write lock of output file `path` from now until its block ends (writes
+    within it, `write_results` or `write_calibration`, use it); OutputBusyError at once when another process
+    holds it, OSError when the folder cannot hold the lock file (a read-only or special filesystem)."""
+    from jobsim.model.outputs.atomic import output_lock
+
+    return output_lock(path)
+
+
+def output_filesystem_problem(path: str | Path) -> str | None:
+    """Why the folder of output file `path` cannot hold a result (it is on a kernel or device filesystem such
+    as /proc or /sys), or None."""
+    from jobsim.model.outputs.atomic import special_filesystem
+
+    kind = special_filesystem(Path(path).parent)
+    return None if kind is None else f"{Path(path).parent} is on a {kind} filesystem, which cannot hold files"

@@ -31,6 +31,8 @@ from jobsim.calibration.forecast.policy import (
 )
 from jobsim.calibration.forecast.series import (
     SeriesExtraction,
+    check_origin,
+    origin_range,
     resolve_indicator,
     resolve_region,
     series_for,
@@ -53,9 +55,11 @@ __all__ = [
     "Forecast",
     "ForecastError",
     "SeriesExtraction",
+    "check_origin",
     "forecast_for",
     "forecast_series",
     "forecastable",
+    "origin_range",
     "resolve_indicator",
     "resolve_region",
     "series_for",

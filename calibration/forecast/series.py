@@ -1,6 +1,7 @@
 """Series extraction: `series_for` turns the long history table into one regular yearly or monthly
 series with a report (`SeriesExtraction`) of the rows used and the windows skipped and why;
-`usable_series` lists a region's forecastable indicators; the region and indicator are resolved here.
+`usable_series` lists a region's forecastable indicators; the region and indicator are resolved here,
+and an origin is checked against the data's years (`check_origin`).
 """
 
 from __future__ import annotations
@@ -135,6 +136,34 @@ def resolve_indicator(indicator: str) -> str:
     raise ForecastError(f"unknown indicator {indicator!r}: not in data/registry/indicators.csv")
 
 
+def origin_range(history: pd.DataFrame, region: str, indicator: str) -> tuple[int, int] | None:
+    """The years an origin may take for `region`'s `indicator`: from the first year of the indicator's
+    rows to the last year of any of the region's rows (None when the region has no rows)."""
+    region_rows = history[history["region"] == region]
+    if not len(region_rows):
+        return None
+    own = region_rows[region_rows["indicator"] == indicator]
+    first = min(p.year for p in (own if len(own) else region_rows)["start"])
+    last = max(p.year for p in region_rows["end"])
+    return int(first), int(last)
+
+
+def check_origin(history: pd.DataFrame, region: str, indicator: str, origin: object) -> None:
+    """ForecastError unless `origin` is None or a whole year within `origin_range` (forecast and
+    back-test `--origin`): an origin outside the data's years is invalid input, not a failure."""
+    if origin is None:
+        return
+    span = origin_range(history, region, indicator)
+    allowed = f"a year from {span[0]} to {span[1]}, the years of {region}'s data" if span else "a year"
+    if isinstance(origin, bool) or not isinstance(origin, (int, np.integer)):
+        raise ForecastError(f"--origin {origin!r}: not a whole year; allowed: {allowed}")
+    if span is not None and not span[0] <= int(origin) <= span[1]:
+        raise ForecastError(
+            f"--origin {origin}: outside the years of {region}'s {indicator} data; allowed: {allowed} "
+            f"(from the first year with {indicator} data to the latest year with any)"
+        )
+
+
 def _extract(
     history: pd.DataFrame,
     region: str,
@@ -145,6 +174,7 @@ def _extract(
     """The series and its extraction report, without refusing stale or short series (see series_for)."""
     region = resolve_region(history, region)
     indicator = resolve_indicator(indicator)
+    check_origin(history, region, indicator, origin)
     entry = _registry_entry(indicator)
     unit, kind = str(entry["unit"]), str(entry["kind"])
     rows = history_for(region, indicator, history=history).copy()

@@ -7,8 +7,15 @@ from pathlib import Path
 import typer
 
 from jobsim.model.cli import render
-from jobsim.model.cli.errors import UsageError, handle_errors
-from jobsim.model.cli.options import FormatOption, check_input_files, check_output_file
+from jobsim.model.cli.errors import handle_errors, on_interrupt
+from jobsim.model.cli.options import (
+    FormatOption,
+    check_choice,
+    check_input_files,
+    check_output_file,
+    claimed_outputs,
+    make_output_folder,
+)
 from jobsim.model.cli.progress import Progress
 from jobsim.model.cli.render import Col, OutputFormat
 
@@ -19,15 +26,6 @@ QUICK_SETTINGS = dict(maxiter=3, popsize=4, proposals=24, n_draws=12, replicates
 BACKTEST_COLUMNS = ["origin", "year", "actual", "forecast", "forecast_lo80", "forecast_hi80", "model_median",
                     "model_p10", "model_p90", "naive", "mase_forecast", "mase_model", "mase_naive",
                     "forecast_covered_80", "model_covered_80"]
-
-
-def _check(check, value, option: str):
-    from jobsim.model import api
-
-    try:
-        return check(value)
-    except api.ChoiceError as exc:
-        raise UsageError(f"{option}: {exc}") from None
 
 
 @handle_errors
@@ -43,13 +41,20 @@ def calibrate(
     """Fit the region's free parameters to its history and forecast (method of simulated moments)."""
     from jobsim.model import api
 
-    _check(api.check_calibratable_region, region, "--region")
+    check_choice(api.check_calibratable_region, region, "--region")
     check_input_files(data, "--data")
-    check_output_file(out, "--out", CALIBRATION_SUFFIXES)
-    with Progress(f"calibrate {region}", unit="steps") as progress:
-        res = api.calibrate(region, through=through, data_files=data, workers=workers, progress=progress.message,
-                            **(QUICK_SETTINGS if quick else {}))
-    path = api.write_calibration(res, out)
+    # Without --out the result goes to the region's shipped parameter file, whose folder is made if missing.
+    path = out if out is not None else api.calibrated_file(region)
+    check_output_file(path, "--out", CALIBRATION_SUFFIXES, create_folder=out is None)
+    if out is None:
+        make_output_folder(path.parent, "--out")
+    on_interrupt(f"nothing was written ({path} is as it was); rerun the same command")
+    with claimed_outputs([("--out", path)]):
+        with Progress(f"calibrate {region}", unit="steps") as progress:
+            res = api.calibrate(region, through=through, data_files=data, workers=workers,
+                                progress=progress.message, **(QUICK_SETTINGS if quick else {}))
+        path = api.write_calibration(res, path)
+        on_interrupt(f"{path} was written and is complete; the report was not printed")
     parameters = [{"name": name, "value": value, "lower": res.bounds[name][0], "upper": res.bounds[name][1]}
                   for name, value in res.values.items()]
     moments = [{"name": m["name"], "target": m["target"], "simulated": m["simulated"], "z": m["z"]} for m in res.moments]
@@ -86,8 +91,8 @@ def backtest(
     """Calibrate and forecast with data up to each origin; compare forecast, model and naive with the actuals."""
     from jobsim.model import api
 
-    _check(api.check_calibratable_region, region, "--region")
-    _check(api.check_modelled_indicator, indicator, "--indicator")
+    check_choice(api.check_calibratable_region, region, "--region")
+    check_choice(api.check_modelled_indicator, indicator, "--indicator")
     check_input_files(data, "--data")
     with Progress(f"backtest {region} {indicator}", unit="steps") as progress:
         bt = api.backtest(region, indicator, sorted(set(origin)), horizon=horizon, data_files=data,

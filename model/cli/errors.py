@@ -8,12 +8,18 @@ Exit codes
     2   usage error: an unknown option or a bad option value, a name outside its allowed choices (region,
         area, indicator, target set, format), a file named on the command line that does not exist, an
         output path with the wrong suffix or in a folder that does not exist or cannot be written
+        or cannot hold a file (/proc, /sys), an output another jobsim process is writing (its lock is held), an
+        option value out of range (--replicates, --scale, --seed), a run estimated to need more memory than
+        the machine has available (unless --force)
     3   runtime failure: anything else that goes wrong while working (a bug, a full disk)
-    130 interrupted (Ctrl-C)
+    130 interrupted (Ctrl-C, SIGINT)
+    143 terminated (SIGTERM; main.py turns the signal into an exception, so that clean-up runs)
 
 Every error is reported on stderr as one line starting with `error: ` (an invalid scenario: one line per
 problem), never as a traceback; an unexpected exception reads `error: <Type>: message`. Choices are
-checked before any work starts, so a usage error costs no simulation time.
+checked before any work starts, so a usage error costs no simulation time. An interrupted or terminated
+command says in its one line what it kept and how to resume (`interrupted: nothing was written; rerun the
+same command`); a command that keeps something along the way says so with `on_interrupt`.
 
 Commands raise `UsageError` for what they check themselves and let the API's errors through;
 `handle_errors` (a decorator on every command body) turns both into the message and exit code above,
@@ -33,6 +39,8 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_RUNTIME = 3
 EXIT_INTERRUPTED = 130  # the shell's convention for a process ended by SIGINT
+EXIT_TERMINATED = 143  # the shell's convention for a process ended by SIGTERM (128 + 15)
+NOTHING_KEPT = "nothing was written; rerun the same command"
 
 _ERROR_KIND_EXIT = {"choice": EXIT_USAGE, "invalid": EXIT_INVALID}
 
@@ -45,6 +53,27 @@ class UsageError(Exception):
 
 class InvalidInputError(Exception):
     """Input the command cannot use (its message already says why, e.g. with what is available instead)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread by the handler main.py installs: an interrupt like Ctrl-C (every
+    `finally` runs, temporary files are removed, worker processes stopped) reported as `terminated`."""
+
+
+# What the running command has kept so far, for the line an interrupt prints (one command per process).
+_kept = {"note": NOTHING_KEPT}
+
+
+def on_interrupt(note: str) -> None:
+    """Say what an interrupt from now on leaves behind and how to resume (e.g. which files are complete)."""
+    _kept["note"] = note
+
+
+def interrupt_line(exc: BaseException) -> tuple[str, int]:
+    """The one line and exit code of an interrupt (`exc` a KeyboardInterrupt, or typer's Abort made from one)."""
+    cause = exc if isinstance(exc, KeyboardInterrupt) else exc.__cause__ or exc.__context__
+    what, code = ("terminated", EXIT_TERMINATED) if isinstance(cause, Terminated) else ("interrupted", EXIT_INTERRUPTED)
+    return f"{what}: {_kept['note']}", code
 
 
 def one_line(message: object) -> str:
@@ -71,8 +100,9 @@ def _report(exc: BaseException) -> int:
         print_error(exc)
         return EXIT_INVALID
     if isinstance(exc, KeyboardInterrupt):
-        print_error("interrupted")
-        return EXIT_INTERRUPTED
+        line, code = interrupt_line(exc)
+        print_error(line)
+        return code
     from jobsim.model import api
 
     kind = api.error_kind(exc)
@@ -94,6 +124,7 @@ def handle_errors(command: F) -> F:
 
     @functools.wraps(command)
     def guarded(*args, **kwargs):
+        on_interrupt(NOTHING_KEPT)
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, BrokenPipeError):  # a closed pipe ends the program quietly (main.py)

@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from jobsim.model.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail, handle_errors
+from jobsim.model.cli.options import check_writable_folder
 
 region_app = typer.Typer(
     help="Add a region from a data folder: write a template (init), check a folder (check).",
@@ -41,6 +42,7 @@ def init(
     """Write a template data folder for a new region: its facts, history, baseline scenario and a README."""
     from jobsim.model import api
 
+    check_writable_folder(out, "--out", create=True)
     try:
         written = api.init_region_folder(name, out, parent=parent, level=level.value if level else None,
                                      name_zh=name_zh, name_en=name_en, first_year=first_year, last_year=last_year)

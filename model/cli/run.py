@@ -1,6 +1,9 @@
 """`jobsim run` (one scenario: projection, yearly table, targets) and `jobsim run-bundled` (the what-ifs compared).
 
-Every choice (scenario file, --out, --area, --out-dir) is checked before the first replicate starts.
+Every choice (scenario file, --out, --area, --out-dir, --replicates, --scale, --seed) is checked before the
+first replicate starts, the run's memory and time are estimated (refused when it needs more memory than the
+machine has, unless --force; announced when it is large), and each output file is locked from then until
+it is written (a second run writing the same file is refused at once).
 """
 
 from __future__ import annotations
@@ -11,8 +14,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from jobsim.model.cli import render
-from jobsim.model.cli.errors import UsageError, handle_errors
-from jobsim.model.cli.options import FormatOption, check_output_file, check_writable_folder
+from jobsim.model.cli.errors import UsageError, handle_errors, on_interrupt
+from jobsim.model.cli.options import (
+    ForceOption,
+    FormatOption,
+    check_choice,
+    check_output_file,
+    check_writable_folder,
+    claimed_outputs,
+    make_output_folder,
+)
 from jobsim.model.cli.progress import Progress
 from jobsim.model.cli.render import Col, OutputFormat
 
@@ -118,46 +129,117 @@ def results_frame(yearly: "pd.DataFrame", targets: "pd.DataFrame", area: str) ->
     return pd.concat([y, t], ignore_index=True).reindex(columns=columns)
 
 
-def _scenario_and_checks(file: Path, out: Path | None, area: str | None):
+def _scenario_and_checks(file: Path, out: Path | None, area: str | None, replicates: int | None,
+                         seed: int | None, scale: float | None):
     """The validated scenario; every usage problem raised before any work."""
     from jobsim.model import api
 
     if not file.is_file():
         raise UsageError(f"scenario file {file} does not exist" if not file.exists() else f"{file} is not a file")
     check_output_file(out, "--out", RESULT_SUFFIXES)
+    check_run_numbers(replicates, seed)
+    if scale is not None:  # the rules of every scale first, then (with the scenario) its region's bound
+        check_choice(api.check_scale, scale, "--scale")
     scenario = api.load_scenario(file)
+    if scale is not None:
+        check_choice(lambda value: api.check_scale(value, scenario.region), scale, "--scale")
     if area is not None:
-        try:
-            api.check_area(scenario.region, area)
-        except api.ChoiceError as exc:
-            raise UsageError(f"--area: {exc}") from None
+        check_choice(lambda name: api.check_area(scenario.region, name), area, "--area")
     return scenario
+
+
+def check_run_numbers(replicates: int | None, seed: int | None = None) -> None:
+    """--replicates and --seed (when given) by the rules of a scenario file's `replicates` and `seed`."""
+    from jobsim.model import api
+
+    if replicates is not None:
+        check_choice(api.check_replicates, replicates, "--replicates")
+    if seed is not None:
+        check_choice(api.check_seed, seed, "--seed")
+
+
+# ---- what a run will cost ---------------------------------------------------------------------------
+
+KILO = 1000
+SECONDS_PER_MINUTE = 60
+SECONDS_PER_HOUR = 3600
+
+
+def agents_text(n: int) -> str:
+    """24_700_000 -> '24.7M', 278_200 -> '278k', 950 -> '950'."""
+    if n >= KILO**2:
+        return f"{n / KILO**2:.3g}M"
+    if n >= KILO:
+        return f"{n / KILO:.3g}k"
+    return str(n)
+
+
+def bytes_text(n: float) -> str:
+    """Memory in GB (one decimal) from a gigabyte up, else in MB."""
+    gigabyte = 2**30
+    return f"{n / gigabyte:.1f} GB" if n >= gigabyte else f"{n / 2**20:.0f} MB"
+
+
+def duration_text(seconds: float) -> str:
+    """'~40 s', '~12 min', '~3.5 h'."""
+    if seconds < SECONDS_PER_MINUTE:
+        return f"~{max(seconds, 1):.0f} s"
+    if seconds < SECONDS_PER_HOUR:
+        return f"~{seconds / SECONDS_PER_MINUTE:.0f} min"
+    return f"~{seconds / SECONDS_PER_HOUR:.1f} h"
+
+
+def estimate_text(e) -> str:
+    """'about 24.7M agents, 8.1 GB with 2 workers, ~40 min' (e: an api.RunEstimate)."""
+    how = f"with {e.workers} workers" if e.workers > 1 else "in one process"
+    return (f"about {agents_text(e.agents)} agents per replicate, {e.replicates} replicates, "
+            f"{bytes_text(e.peak_bytes)} {how}, {duration_text(e.seconds)}")
+
+
+def check_estimate(estimates: list, force: bool, what: str) -> None:
+    """Refuse (a usage error) a run whose estimated peak memory exceeds the machine's available memory,
+    unless --force; announce a large one (api.RunEstimate.is_large) on stderr before it starts."""
+    too_big = [e for e in estimates if e.exceeds_memory]
+    if too_big and not force:
+        e = max(too_big, key=lambda e: e.peak_bytes)
+        raise UsageError(f"{what} needs {estimate_text(e)}: more than the {bytes_text(e.available_bytes)} of memory "
+                         f"{e.available_source}; give a larger --scale, fewer --workers or --replicates, or --force "
+                         "to run anyway")
+    for e in estimates:
+        if e.is_large or e.exceeds_memory:
+            typer.echo(f"  estimate for {what}: {estimate_text(e)}", err=True)
 
 
 @handle_errors
 def run(
     file: Path = typer.Argument(..., help="scenario file (YAML)"),
     out: Path | None = typer.Option(None, "--out", help="write the Dataset to this NetCDF file (.nc)"),
-    replicates: int | None = typer.Option(None, "--replicates", min=1, help="replicates (default: the scenario's)"),
-    seed: int | None = typer.Option(None, "--seed", min=0, help="random seed (default: the scenario's)"),
-    scale: float | None = typer.Option(None, "--scale", min=1, help="persons per agent (default: the scenario's)"),
+    replicates: int | None = typer.Option(None, "--replicates", help="replicates, 1 to 1000 (default: the scenario's)"),
+    seed: int | None = typer.Option(None, "--seed", help="random seed, 0 to 2**63 - 1 (default: the scenario's)"),
+    scale: float | None = typer.Option(None, "--scale", help="persons per agent, a whole number (default: the scenario's)"),
     workers: int = typer.Option(2, "--workers", min=1, help="worker processes for replicates"),
     area: str | None = typer.Option(None, "--area", help="area for the yearly table: the region or one of its cities"),
+    force: ForceOption = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Project a scenario month by month; print yearly indicators and the targets' probabilities."""
     from jobsim.model import api
 
-    scenario = _scenario_and_checks(file, out, area)
-    with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
-        ds = api.run(scenario, replicates=replicates, seed=seed, scale=scale, workers=workers,
-                     progress=progress.replicate_done)
-    area = area or scenario.region
-    header = run_header(ds, scenario)
-    yearly = api.yearly_table(ds, area)
-    targets = api.scenario_targets(ds, scenario)
-    if out is not None:
-        api.write_results(ds, out)
+    scenario = _scenario_and_checks(file, out, area, replicates, seed, scale)
+    check_estimate([api.estimate_run(scenario, replicates=replicates, scale=scale, workers=workers)], force,
+                   f"this run of {scenario.name}")
+    with claimed_outputs([("--out", out)] if out is not None else []):
+        with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
+            ds = api.run(scenario, replicates=replicates, seed=seed, scale=scale, workers=workers,
+                         progress=progress.replicate_done)
+        area = area or scenario.region
+        header = run_header(ds, scenario)
+        yearly = api.yearly_table(ds, area)
+        targets = api.scenario_targets(ds, scenario)
+        if out is not None:
+            api.write_results(ds, out)
+            on_interrupt(f"{out} was written and is complete; the report was not printed (`jobsim run` again, "
+                         "or read the file)")
     if fmt is OutputFormat.table:
         render.say("\n" + header_line(header))
         print_yearly(yearly, area)
@@ -178,24 +260,38 @@ def run(
 @handle_errors
 def run_bundled(
     out_dir: Path = typer.Option(Path("out"), "--out-dir", help="folder for the NetCDF results (made if missing)"),
-    replicates: int | None = typer.Option(None, "--replicates", min=1),
+    replicates: int | None = typer.Option(None, "--replicates", help="replicates, 1 to 1000 (default: each scenario's)"),
     workers: int = typer.Option(2, "--workers", min=1),
+    force: ForceOption = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Run the bundled Jiangxi baseline and what-ifs on the bundled defaults and compare them."""
     from jobsim.model import api
 
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out-dir {out_dir}: is a file, not a folder")
     check_writable_folder(out_dir, "--out-dir", create=True)
+    check_run_numbers(replicates)
     scenarios = [api.load_scenario(path) for path in api.bundled_comparison()]  # all valid before any run
-    datasets, first = {}, None
-    for scenario in scenarios:
-        with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
-            ds = api.run(scenario, replicates=replicates, workers=workers, progress=progress.replicate_done)
-        api.write_results(ds, out_dir / f"{scenario.name}.nc")
-        datasets[scenario.name] = ds
-        first = first or (scenario, ds)
+    outputs = [out_dir / f"{scenario.name}.nc" for scenario in scenarios]
+    check_estimate([api.estimate_run(s, replicates=replicates, workers=workers) for s in scenarios], force,
+                   "each bundled scenario")
+    made = make_output_folder(out_dir, "--out-dir")
+    datasets, first, kept = {}, None, []
+    try:
+        with claimed_outputs([("--out-dir", path) for path in outputs]):
+            for scenario, path in zip(scenarios, outputs):
+                with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
+                    ds = api.run(scenario, replicates=replicates, workers=workers, progress=progress.replicate_done)
+                api.write_results(ds, path)
+                kept.append(str(path))
+                on_interrupt(f"kept {', '.join(kept)} (complete); {len(scenarios) - len(kept)} of {len(scenarios)} "
+                             "scenarios not run; rerun the same command to run them all")
+                datasets[scenario.name] = ds
+                first = first or (scenario, ds)
+    finally:
+        if made and not kept:  # a folder made for results that never came: do not leave it behind
+            _remove_if_empty(out_dir)
+    on_interrupt(f"kept {', '.join(kept)} (complete, all {len(scenarios)} scenarios); the comparison was not "
+                 "printed: rerun the same command")
     base, base_ds = first
     comparison = api.compare(datasets)
     if fmt is not OutputFormat.table:
@@ -214,6 +310,13 @@ def run_bundled(
     render.say("\nScenarios against the baseline (whole period; extra = mean paired difference, same seeds):")
     print_comparison(comparison)
     render.say(f"\nresults in {out_dir}/ (NetCDF, one per scenario)")
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty (the user put something there meanwhile) or already gone: leave it
+        pass
 
 
 # compare()'s columns: (header, unit the column is in, how it is shown).

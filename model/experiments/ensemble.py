@@ -23,7 +23,7 @@ from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.scenario import Scenario, scenario_to_yaml
 from jobsim.model.outputs.dataset import run_dataset
 from jobsim.model.outputs.labels import LEVER_YEAR_DIM, label_dataset, lever_variable
-from jobsim.model.outputs.provenance import provenance_attributes, relative_path
+from jobsim.model.inputs.provenance import provenance_attributes, relative_path
 
 
 def scenario_parameters(scenario: Scenario, use_calibrated: bool = True) -> ParameterSet:

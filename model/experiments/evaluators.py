@@ -8,18 +8,63 @@ Dask. Evaluators are context managers, as EMA Workbench's are: the pool lives as
 
     with ProcessEvaluator(workers=2) as ev:
         results = list(ev.map(run_spec, specs))
+
+Worker processes end with their parent: each starts with `_worker_start`, which on Linux asks the kernel
+to send it SIGTERM when its parent dies (PR_SET_PDEATHSIG) and, everywhere, watches its parent's pid, so
+that killing a run (even with SIGKILL) ends its workers within about a second instead of leaving them
+blocked on a pipe nobody reads. Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the
+parent alone handles it, stopping the workers (`__exit__`) without a traceback from each of them.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
 START_METHOD_VARIABLE = "JOBSIM_START_METHOD"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>: the signal a process gets when its parent dies
+# How often a worker looks at its parent's pid: a worker of a killed run ends within about this long
+# even where PR_SET_PDEATHSIG is missing.
+PARENT_CHECK_SECONDS = 0.5
+EXIT_PARENT_GONE = 1  # a worker's exit status when it ends because its parent has gone
+# How long stopping the workers of an interrupted ensemble may wait for each to end after SIGTERM.
+WORKER_STOP_SECONDS = 5.0
+
+
+def _worker_start(parent_pid: int | None) -> None:
+    """The initializer of every worker process (top level, so that fork and spawn can both run it): end
+    with the parent, leave Ctrl-C to the parent, and die quietly on SIGTERM.
+
+    `parent_pid` is the pid of the process that made the pool; None when the worker's parent is another
+    process (a forkserver), so that only the kernel's death signal applies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the command's handler, copied by fork
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        except (OSError, AttributeError):  # no C library to ask: the watch below still applies
+            pass
+    if parent_pid is None:
+        return
+    if os.getppid() != parent_pid:  # the parent died before the death signal was asked for
+        os._exit(EXIT_PARENT_GONE)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="jobsim-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this worker as soon as its parent is gone (it is re-parented: the pid changes)."""
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent_pid:
+            os._exit(EXIT_PARENT_GONE)
 
 
 class Evaluator(Protocol):
@@ -73,19 +118,41 @@ class ProcessEvaluator:
 
     def __enter__(self) -> "ProcessEvaluator":
         ctx = multiprocessing.get_context(self.start_method)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        # Under fork and spawn a worker's parent is this process; under forkserver it is the server.
+        parent = os.getpid() if self.start_method in ("fork", "spawn") else None
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                         initializer=_worker_start, initargs=(parent,))
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            # On an error or interrupt, queued tasks are dropped rather than run to no purpose.
-            self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
-            self._pool = None
+    def __exit__(self, exc_type, exc, tb) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if exc_type is not None:
+            # On an error or interrupt the results are lost anyway: queued tasks are dropped and running
+            # ones stopped rather than run to no purpose (a replicate may take minutes).
+            _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=exc_type is not None)
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         if self._pool is None:
             raise RuntimeError("use a ProcessEvaluator inside `with` (it owns a pool of processes)")
         return self._pool.map(fn, list(tasks))
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers now (SIGTERM, which they do not handle), dropping its queued tasks."""
+    stop = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if stop is not None:
+        stop()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(WORKER_STOP_SECONDS)
 
 
 def evaluator_for(workers: int, n_tasks: int, start_method: str | None = None) -> SequentialEvaluator | ProcessEvaluator:

@@ -5,8 +5,10 @@ matches and what is allowed. Front ends (the command line, the app) call these t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the checks run before any work: they load pandas only where a table is asked for
+    import pandas as pd
 
 
 class ChoiceError(ValueError):
@@ -138,3 +140,64 @@ def indicator_info(indicator: str) -> dict:
     from jobsim.model.inputs.registry import indicators
 
     return {"id": indicator, **indicators().loc[check_indicator(indicator)].to_dict()}
+
+
+# ---- the numbers a run is asked for (command-line replicates, scale and seed), by the rules of scenario files
+
+
+def _whole_number(value: object) -> int | None:
+    """`value` as an int if it is a whole number (an int, or a float without a fraction), else None."""
+    import math
+    import operator
+
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        pass
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def check_replicates(replicates: int) -> int:
+    """`replicates` if it is a whole number from 1 to MAX_REPLICATES (the most a scenario file may give)."""
+    from jobsim.model.inputs.scenario import MAX_REPLICATES
+
+    whole = _whole_number(replicates)
+    if whole is None or not 1 <= whole <= MAX_REPLICATES:
+        raise ChoiceError(f"{replicates} replicates is not allowed; give a whole number from 1 to {MAX_REPLICATES} "
+                          f"(the most a scenario file may give)")
+    return whole
+
+
+def check_scale(scale: float, region: str | None = None) -> float:
+    """`scale` (persons per agent) if it is a finite whole number from 1 to the scenario files' maximum, and (for
+    `region`) small enough to leave every simulated area an agent: the rules of a scenario file's `scale`."""
+    import math
+
+    from jobsim.model.inputs.scenario.fields import MAX_SCALE
+
+    value = float(scale)
+    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= MAX_SCALE:
+        raise ChoiceError(f"{scale:g} persons per agent is not allowed; give a whole number from 1 to {MAX_SCALE:,} "
+                          "(as a scenario file's `scale` must be)")
+    if region is not None:
+        from jobsim.model.inputs.scenario.plausibility import max_scale
+
+        bound = max_scale(region)
+        if bound is not None and value > bound.value:
+            raise ChoiceError(f"{value:g} persons per agent is too large for {region}: {bound.text}")
+    return value
+
+
+def check_seed(seed: int) -> int:
+    """`seed` if it is a whole number from 0 to MAX_SEED (what numpy's SeedSequence takes and NetCDF stores)."""
+    from jobsim.model.inputs.scenario.fields import MAX_SEED
+
+    whole = _whole_number(seed)
+    if whole is None or not 0 <= whole <= MAX_SEED:
+        raise ChoiceError(f"seed {seed} is not allowed; give a whole number from 0 to 2**63 - 1 = {MAX_SEED} "
+                          "(what a result file can store)")
+    return whole

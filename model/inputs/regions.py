@@ -28,8 +28,9 @@ How a user folder combines with the bundled data (and a later user folder with a
   field, the value and what is allowed. A user folder that does not exist is an error.
 
 This module also holds the small CSV helpers the other data loaders share (`read_csv_records`,
-`close_matches`), so that every data file reports bad input the same way: file, line, field, value
-and what is allowed.
+`parse_number`, `value_problem`, `close_matches`), so that every data file reports bad input the same
+way: file, line, field, value and what is allowed, and every data file is read within the same bounds
+(`MAX_DATA_FILE_BYTES`, `MAX_FIELD_CHARS`, `MAX_BASE_VALUE`, `YEAR_RANGE`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from __future__ import annotations
 import csv
 import difflib
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -94,6 +97,38 @@ REQUIRED_FIELD_DIMENSIONS: dict[str, str] = {
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
+# Bounds every data file (regions, facts, history, targets) is read within. A file above the size cap
+# is refused before it is parsed: the bundled files are under 100 KB, so 20 MB leaves room for any real
+# history while a runaway export or /dev/zero is refused at once, without filling memory.
+MAX_DATA_FILE_BYTES = 20 * 1024 * 1024
+# The longest field a row may hold: the bundled quotes and notes stay under 300 characters.
+MAX_FIELD_CHARS = 10_000
+# The years a figure may refer to (a window's start and end, a fact's year, a target's years): the
+# People's Republic's statistics start in 1949, and no plan looks beyond 2100.
+YEAR_RANGE = (1949, 2100)
+# The largest magnitude a figure may have, in the base unit of its dimension (data/registry/units.csv).
+# Each is far above any real figure of a country (China: 1.41e9 persons, GDP 1.3e14 yuan a year, 5e7
+# firms) and far below what breaks arithmetic: 1e300 or a typo of ten extra digits is refused.
+MAX_BASE_VALUE: dict[str, float] = {
+    "persons": 2e9,
+    "person-times": 2e10,  # a person trained several times counts several times
+    "posts": 2e9,
+    "firms": 1e9,
+    "count": 1e9,
+    "yuan": 1e15,  # also a five-year sum of a country's GDP (about 5e14 yuan)
+    "yuan per person": 1e8,
+    "yuan per month": 1e7,
+    "years": 200.0,
+    "months": 2400.0,
+}
+# Any other dimension: a figure must still be a number a computation can carry.
+MAX_BASE_VALUE_OTHER = 1e15
+# A rate is a share of something: between 0 and 1 (0 and 100 percent) ...
+RATE_RANGE = (0.0, 1.0)
+# ... except a growth rate, which may be negative (down to -100%: all of it gone) and may exceed 100%;
+# a growth of more than tenfold in one window is a typo, not a figure.
+GROWTH_RANGE = (-1.0, 10.0)
+
 
 class DataFileError(ValueError):
     """A data file that cannot be read, or a row in it that is malformed.
@@ -140,6 +175,53 @@ def where(path: Path | str, line: int) -> str:
     return f"{path}, line {line}"
 
 
+# The most problems one file reports: the first ones say what is wrong; thousands more only flood the screen.
+MAX_PROBLEMS_PER_FILE = 100
+# The most columns a header may have (the widest schema, targets.csv, has 13).
+MAX_COLUMNS = 100
+# How much of an offending text an error message shows.
+SHOWN_CHARS = 60
+
+
+def shown(text: object, limit: int = SHOWN_CHARS) -> str:
+    """`text` quoted for an error message, cut to `limit` characters (a hostile field may be huge)."""
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
+def _size_text(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:.1f} MB" if n_bytes >= 2**20 else f"{n_bytes} bytes"
+
+
+def read_bounded(path: Path, cap: int = MAX_DATA_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `cap` bytes; DataFileError otherwise.
+
+    Devices (/dev/zero), pipes and folders are refused before they are read (a FIFO is opened without
+    blocking); a file is read to at most cap + 1 bytes, so a file that grows, or one whose size the
+    system does not report (/proc), is still refused without reading it all.
+    """
+    too_big = (f"{path}: the file is larger than {_size_text(cap)}, the most a data file may have "
+               "(MAX_DATA_FILE_BYTES); keep only the rows jobsim needs, or split the file")
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise DataFileError(f"{path}: not a regular file (a folder, device or pipe); give a CSV file")
+        if st.st_size > cap:
+            raise DataFileError(too_big.replace("larger than", f"{_size_text(st.st_size)}, larger than", 1))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced between the stat and the open
+                raise DataFileError(f"{path}: not a regular file (a folder, device or pipe); give a CSV file")
+            raw = fh.read(cap + 1)
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if len(raw) > cap:
+        raise DataFileError(too_big)
+    return raw
+
+
 def read_csv_records(path: Path | str, required: Iterable[str], optional: Iterable[str] = ()) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV file as (line number, {column: text}), the header being line 1.
 
@@ -147,35 +229,47 @@ def read_csv_records(path: Path | str, required: Iterable[str], optional: Iterab
     writes on Chinese Windows). Missing required columns, rows with more or fewer fields than the
     header, and unreadable files raise DataFileError naming the file and line. Optional columns that
     are absent read as "". Text is stripped of surrounding spaces; blank lines are skipped.
+
+    Bounds: only a regular file of at most MAX_DATA_FILE_BYTES is read (`read_bounded`), a header of at
+    most MAX_COLUMNS columns, fields of at most MAX_FIELD_CHARS characters; at most
+    MAX_PROBLEMS_PER_FILE problems are collected before reading stops.
     """
     path = Path(path)
     required = list(required)
     optional = list(optional)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    raw = read_bounded(path)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes almost anything
-        raise DataFileError(f"{path}: not UTF-8 or GB18030 text")
+    else:  # a UTF-16 export ("Unicode text") or a binary file: GB18030 decodes almost anything else
+        raise DataFileError(f"{path}: not UTF-8 or GB18030 text; save it as CSV (UTF-8), not as UTF-16 or a spreadsheet")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataFileError(f"{where(path, line)}: a NUL byte; the file is not CSV text (is it a spreadsheet or a binary file?)")
     reader = csv.reader(text.splitlines(keepends=True))
     try:
         header = next(reader)
     except StopIteration:
         raise DataFileError(f"{where(path, 1)}: the file is empty; expected a header with columns {', '.join(required)}") from None
     except csv.Error as exc:
-        raise DataFileError(f"{where(path, 1)}: not a readable CSV header ({exc})") from None
+        raise DataFileError(f"{where(path, 1)}: not a readable CSV header ({_csv_error_text(exc)})") from None
+    if len(header) > MAX_COLUMNS:
+        raise DataFileError(f"{where(path, 1)}: the header has {len(header)} columns, more than {MAX_COLUMNS}; "
+                            f"required: {', '.join(required)}")
     header = [h.strip() for h in header]
+    long_names = [h for h in header if len(h) > MAX_FIELD_CHARS]
+    if long_names:
+        raise DataFileError(f"{where(path, 1)}: a column name of {len(long_names[0])} characters, more than {MAX_FIELD_CHARS}; "
+                            f"required: {', '.join(required)}")
     missing = [c for c in required if c not in header]
     if missing:
         raise DataFileError(
             f"{where(path, 1)}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            f"the header has {', '.join(header) or '(nothing)'}; required: {', '.join(required)}"
+            f"the header has {', '.join(shown(h) if len(h) > SHOWN_CHARS else h for h in header) or '(nothing)'}; "
+            f"required: {', '.join(required)}"
             + (f"; optional: {', '.join(optional)}" if optional else "")
         )
     dupes = sorted({h for h in header if header.count(h) > 1 and h})
@@ -184,13 +278,13 @@ def read_csv_records(path: Path | str, required: Iterable[str], optional: Iterab
     out: list[tuple[int, dict[str, str]]] = []
     problems: list[str] = []
     prev_end = 1
-    while True:
+    while len(problems) < MAX_PROBLEMS_PER_FILE:
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(f"{where(path, reader.line_num)}: not readable as CSV ({exc})")
+            problems.append(f"{where(path, reader.line_num)}: not readable as CSV ({_csv_error_text(exc)})")
             break
         line = prev_end + 1
         prev_end = reader.line_num
@@ -202,6 +296,11 @@ def read_csv_records(path: Path | str, required: Iterable[str], optional: Iterab
                 f"({', '.join(header)}); quote values that contain commas"
             )
             continue
+        long_fields = [(h, len(cell)) for h, cell in zip(header, row) if len(cell) > MAX_FIELD_CHARS]
+        if long_fields:
+            name, size = long_fields[0]
+            problems.append(f"{where(path, line)}, field {name}: {size} characters, more than the {MAX_FIELD_CHARS} a field may have")
+            continue
         rec = {h: cell.strip() for h, cell in zip(header, row)}
         for c in optional:
             rec.setdefault(c, "")
@@ -211,12 +310,78 @@ def read_csv_records(path: Path | str, required: Iterable[str], optional: Iterab
     return out
 
 
+def _csv_error_text(exc: csv.Error) -> str:
+    """The csv module's message, with its own field-size limit explained in our terms."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a field is longer than {MAX_FIELD_CHARS} characters, the most a field may have"
+    return text
+
+
+# A number with thousands separators: 1-3 digits, then groups of exactly three ("1,200", "12,000,000.5").
+_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_FULL_WIDTH_COMMA = "\uff0c"
+
+
 def parse_number(text: str) -> float:
-    """A finite float from CSV text ("1,200" allowed); ValueError otherwise."""
-    v = float(str(text).replace(",", "").replace("，", ""))
-    if not math.isfinite(v):
-        raise ValueError(f"{text!r} is not finite")
-    return v
+    """A finite float from CSV text; ValueError (its message says what is wrong) otherwise.
+
+    Commas (ASCII or full-width) are allowed only as thousands separators between groups of three
+    digits: "1,200" and "12,000,000" read as 1200 and 12000000; "50,5", "1,5" or "1,50,000" are refused
+    (a comma as a decimal mark, or Indian grouping, would otherwise silently give 505 or 15). Digit
+    underscores ("1_000", which Python accepts) and NaN or infinity are refused too.
+    """
+    raw = str(text)
+    candidate = raw.strip().replace(_FULL_WIDTH_COMMA, ",")
+    if "," in candidate:
+        if not _GROUPED_NUMBER.match(candidate):
+            raise ValueError(
+                f"{shown(raw)} has a comma that is not a thousands separator; write decimals with a decimal point "
+                "(50.5, not 50,5) and commas, if any, only between groups of three digits (1,200 or 12,000,000)"
+            )
+        candidate = candidate.replace(",", "")
+    if "_" in candidate:
+        raise ValueError(f"{shown(raw)} is not a number (no underscores; write 1000 or 1,000)")
+    try:
+        value = float(candidate)
+    except ValueError:
+        raise ValueError(f"{shown(raw)} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{shown(raw)} is not a finite number")
+    return value
+
+
+def unit_facts(units: pd.DataFrame) -> dict[str, tuple[str, float, str]]:
+    """unit -> (dimension, factor to base, base unit), as plain values: a loop over thousands of rows
+    looks them up in a dict, not with DataFrame.at (a millisecond each)."""
+    return {str(u): (str(r["dimension"]), float(r["factor_to_base"]), str(r["base_unit"])) for u, r in units.iterrows()}
+
+
+def value_problem(value: float, unit: str, units: pd.DataFrame | Mapping[str, tuple[str, float, str]], *,
+                  growth: bool = False, negative_ok: bool = False) -> str | None:
+    """Why `value` (in `unit`, a known unit of `units`: the unit table or its `unit_facts`) cannot be a
+    figure, or None if it can.
+
+    A rate (dimension `rate`: percent or fraction) lies in RATE_RANGE, a growth rate (`growth`) in
+    GROWTH_RANGE; any other figure is not negative (unless `negative_ok`) and its magnitude in base
+    units is at most MAX_BASE_VALUE of its dimension.
+    """
+    facts = units if isinstance(units, Mapping) else unit_facts(units)
+    dimension, factor, base_unit = facts[unit]
+    base = value * factor
+    if dimension == "rate":
+        lo, hi = GROWTH_RANGE if growth else RATE_RANGE
+        if lo <= base <= hi:
+            return None
+        what = "a growth rate" if growth else "a rate or share"
+        return f"{value:g} {unit} is outside [{lo / factor:g}, {hi / factor:g}] {unit}, the range of {what}"
+    if base < 0 and not negative_ok:
+        return f"{value:g} {unit} is negative; a figure in {dimension} must not be below 0"
+    cap = MAX_BASE_VALUE.get(dimension, MAX_BASE_VALUE_OTHER)
+    if abs(base) > cap:
+        return (f"{value:g} {unit} is above the bound for a figure in {dimension}: at most {cap / factor:g} {unit} "
+                f"({cap:g} {base_unit}, MAX_BASE_VALUE); check for extra digits or a wrong unit")
+    return None
 
 
 def file_key(path: Path) -> tuple[str, int, int]:
@@ -326,7 +491,7 @@ def region_ids() -> list[str]:
 
 
 def unknown_region_message(region_id: object) -> str:
-    return (f"unknown region {region_id!r}; {choices_text(str(region_id), region_ids(), 'regions')} "
+    return (f"unknown region {shown(region_id)}; {choices_text(str(region_id), region_ids(), 'regions')} "
             "(data/regions.csv; add a region with a data folder: jobsim region init)")
 
 
@@ -411,8 +576,8 @@ def _check_fact_row(rec: dict[str, str], at: str, path: Path, allowed: tuple[str
     value_ok = True
     try:
         value = parse_number(rec["value"])
-    except ValueError:
-        problems.append(f"{at}: field value: {rec['value']!r} of {fld} is not a number")
+    except ValueError as exc:
+        problems.append(f"{at}: field value: {exc} (the value of {fld})")
         value, value_ok = math.nan, False
     unit = rec["unit"]
     if unit not in units.index:
@@ -428,6 +593,10 @@ def _check_fact_row(rec: dict[str, str], at: str, path: Path, allowed: tuple[str
             problems.append(f"{at}: field value: {rec['value']!r} of {fld} is a percent and must lie in [0, 100]")
         elif value_ok and value < 0:
             problems.append(f"{at}: field value: {rec['value']!r} of {fld} must not be negative")
+        elif value_ok:
+            too_big = value_problem(value, unit, units)
+            if too_big:
+                problems.append(f"{at}: field value: {too_big} (the value of {fld})")
     if rec["basis"] not in allowed:
         problems.append(
             f"{at}: field basis: basis {rec['basis']!r} is not allowed in {path.name}; allowed: {', '.join(allowed)}"
@@ -436,10 +605,11 @@ def _check_fact_row(rec: dict[str, str], at: str, path: Path, allowed: tuple[str
         )
     try:
         year = int(rec["year"])
-        if not 1949 <= year <= 2100:
+        if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
             raise ValueError
     except ValueError:
-        problems.append(f"{at}: field year: the year {rec['year']!r} is not a year (1949-2100): the year the figure refers to")
+        problems.append(f"{at}: field year: the year {shown(rec['year'])} is not a year ({YEAR_RANGE[0]}-{YEAR_RANGE[1]}): "
+                        "the year the figure refers to")
         year = -1
     if rec["basis"] in ("sourced", "derived") and not rec["source_url"]:
         problems.append(f"{at}: field source_url: a {rec['basis']} fact needs a source_url (a page address or seed file)")

@@ -68,3 +68,16 @@ def label(indicator_or_lever: str, lang: str = "en") -> str:
     if indicator_or_lever in lev.index:
         return str(lev.at[indicator_or_lever, col])
     raise KeyError(f"{indicator_or_lever!r} is neither an indicator nor a lever")
+
+
+@lru_cache(maxsize=None)
+def kinds() -> pd.DataFrame:
+    """Kinds indexed by name (flow, stock, rate): cell_method, yearly_aggregation, labels, definition."""
+    return pd.read_csv(data_dir() / "registry" / "kinds.csv", dtype=str, keep_default_na=False).set_index("kind")
+
+
+@lru_cache(maxsize=None)
+def output_variables() -> pd.DataFrame:
+    """Output variables and coordinates that are not indicators, indexed by variable name."""
+    return pd.read_csv(data_dir() / "registry" / "output_variables.csv", dtype=str,
+                       keep_default_na=False).set_index("variable")

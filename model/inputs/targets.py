@@ -10,6 +10,10 @@ Users' files are read after the bundled one: the `targets.csv` of each user data
 DIR`, `JOBSIM_DATA_DIR`; `paths.data_files("targets.csv")`), then any `extra` files. A target set named
 in a user file REPLACES the bundled set (or an earlier user file's set) of that name as a whole; new
 names are added. A user target may name an area of a user folder's regions.csv.
+
+Values are checked by meaning as history rows are (`regions.value_problem`): a rate in [0, 100]
+percent, a count or amount not negative (a growth indicator, id ending in `_growth`, may be), every
+figure below its dimension's bound (`regions.MAX_BASE_VALUE`); years within `regions.YEAR_RANGE`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jobsim.model.inputs import registry
 from jobsim.model.inputs.paths import data_dir, data_files
 from jobsim.model.inputs.regions import (
+    YEAR_RANGE,
     DataFileError,
     file_key,
     choices_text,
@@ -34,7 +39,9 @@ from jobsim.model.inputs.regions import (
     read_csv_records,
     region_ids,
     regions_key,
+    shown,
     unknown_region_message,
+    value_problem,
     where,
 )
 from jobsim.model.inputs.units import unit_table
@@ -81,6 +88,8 @@ COMPARISONS: tuple[str, ...] = get_args(Comparison)
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 _SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+# An indicator that is itself a growth rate (gdp_real_growth) may have a negative target.
+GROWTH_INDICATOR_SUFFIX = "_growth"
 
 
 class TargetError(DataFileError):
@@ -97,7 +106,7 @@ def indicator_unit_problem(indicator: str, unit: str) -> str | None:
     """
     table = unit_table()
     if unit not in table.index:
-        return f"unit {unit!r} is unknown; {choices_text(unit, list(table.index), 'units')} (data/registry/units.csv)"
+        return f"unit {shown(unit)} is unknown; {choices_text(unit, list(table.index), 'units')} (data/registry/units.csv)"
     ind_unit = str(registry.indicators().at[indicator, "unit"])
     want = str(table.at[ind_unit, "dimension"])
     got = str(table.at[unit, "dimension"])
@@ -117,7 +126,7 @@ def indicator_problem(indicator: str) -> str | None:
         return None
     hits = close_matches(indicator, ids)
     near = f"did you mean {' or '.join(repr(h) for h in hits)}? " if hits else ""
-    return f"indicator {indicator!r} is not in data/registry/indicators.csv; {near}the registry lists all {len(ids)} indicator ids"
+    return f"indicator {shown(indicator)} is not in data/registry/indicators.csv; {near}the registry lists all {len(ids)} indicator ids"
 
 
 def targets_path() -> Path:
@@ -220,11 +229,11 @@ def _load_target_file(key: tuple[str, int, int], _registry: tuple) -> pd.DataFra
         for f in ("start_year", "end_year"):
             try:
                 y = int(rec[f])
-                if not 1949 <= y <= 2100:
+                if not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
                     raise ValueError
                 years[f] = y
             except ValueError:
-                bad(f, f"{rec[f]!r} is not a year (a whole number, 1949-2100)")
+                bad(f, f"{shown(rec[f])} is not a year (a whole number, {YEAR_RANGE[0]}-{YEAR_RANGE[1]})")
         if len(years) == 2 and years["start_year"] > years["end_year"]:
             bad("end_year", f"{years['end_year']} is before start_year {years['start_year']}; start_year must be <= end_year")
         if rec["basis"] not in BASES:
@@ -235,21 +244,28 @@ def _load_target_file(key: tuple[str, int, int], _registry: tuple) -> pd.DataFra
             bad("comparison", f"{rec['comparison']!r} is not allowed; allowed: {', '.join(COMPARISONS)}")
         try:
             value = parse_number(rec["value"])
-        except ValueError:
-            bad("value", f"{rec['value']!r} is not a number (write it in `unit`, e.g. 200 with unit '10k persons' for 200万)")
+        except ValueError as exc:
+            bad("value", f"{exc} (write it in `unit`, e.g. 200 with unit '10k persons' for 200万)")
             value = math.nan
         if not ind_msg:
             unit_msg = indicator_unit_problem(rec["indicator"], rec["unit"])
             if unit_msg:
                 bad("unit", unit_msg)
+            elif not math.isnan(value):
+                # Checked by meaning as history rows are: a rate in [0, 100] percent, a count not negative,
+                # every figure below its dimension's bound; a growth indicator may be negative.
+                growth = rec["indicator"].endswith(GROWTH_INDICATOR_SUFFIX)
+                meaning = value_problem(value, rec["unit"], unit_table(), growth=growth, negative_ok=growth)
+                if meaning:
+                    bad("value", meaning)
         tolerance = math.nan
         if rec["tolerance"]:
             try:
                 tolerance = parse_number(rec["tolerance"])
                 if tolerance < 0:
                     bad("tolerance", f"{rec['tolerance']!r} must be >= 0 (the half-width of the band, in `unit`)")
-            except ValueError:
-                bad("tolerance", f"{rec['tolerance']!r} is not a number")
+            except ValueError as exc:
+                bad("tolerance", str(exc))
             if rec["comparison"] != "about":
                 bad("tolerance", f"{rec['tolerance']!r} is given but comparison is {rec['comparison']!r}; a tolerance only applies to 'about'")
         flag = rec["assumption"].lower()

@@ -12,23 +12,46 @@ from jobsim.model.inputs.paths import data_dir
 # Chinese magnitude suffixes planners write after numbers ("65万", "120亿", "1.5万亿").
 _MAGNITUDES = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3}
 _AMOUNT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(万亿|亿|万|千)?\s*$")
+# Commas (ASCII or full-width) only as thousands separators of the whole part: "1,500", "12,000,000",
+# "1,500.5万". Anything else ("1,5亿", "50,5", "1,50,000") is refused: a decimal comma read as a
+# separator would make "1,5亿" 15亿, ten times too much.
+_COMMAS = ",，"
+_GROUPED = re.compile(r"^\s*([+-]?)(\d{1,3}(?:[,，]\d{3})+)((?:\.\d*)?(?:[eE][+-]?\d+)?\s*(?:万亿|亿|万|千)?\s*)$")
 
 
 class AmountError(ValueError):
     """An amount that is not a number, or a number with a magnitude suffix we do not know."""
 
 
+def _without_thousands_separators(text: str) -> str:
+    """`text` with its thousands separators removed; AmountError when a comma stands anywhere else."""
+    if not any(c in text for c in _COMMAS):
+        return text
+    m = _GROUPED.match(text)
+    if not m:
+        raise AmountError(
+            f"{text!r} is not an amount: a comma may only separate thousands (1,500 or 12,000,000); "
+            f"for a fraction write a decimal point (1.5亿, not 1,5亿)"
+        )
+    sign, whole, rest = m.groups()
+    return sign + whole.replace(",", "").replace("，", "") + rest
+
+
 def parse_amount(value: object) -> float:
     """A plain number, or a string such as "65万", "120亿", "1.1万", "2000" -> float in base units.
 
-    Commas used as thousands separators are accepted ("1,200"). Booleans are rejected.
+    Commas are accepted as thousands separators only ("1,200", "12,000,000"); "1,5亿" is refused.
+    Booleans, NaN and infinities are rejected.
     """
     if isinstance(value, bool):
         raise AmountError(f"{value!r} is a boolean, not an amount")
     if isinstance(value, (int, float)):
-        f = float(value)
+        try:
+            f = float(value)
+        except OverflowError:  # an integer beyond the float range (10**400)
+            raise AmountError(f"{value!r} is not a finite number") from None
     elif isinstance(value, str):
-        m = _AMOUNT.match(value.replace(",", "").replace("，", ""))
+        m = _AMOUNT.match(_without_thousands_separators(value))
         if not m:
             raise AmountError(
                 f"{value!r} is not an amount: write a number, optionally followed by 万 (1e4), 亿 (1e8) or 万亿 (1e12)"

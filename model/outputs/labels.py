@@ -20,26 +20,12 @@ from functools import lru_cache
 import pandas as pd
 import xarray as xr
 
-from jobsim.model.inputs.paths import data_dir
-from jobsim.model.inputs.registry import indicators, levers
+from jobsim.model.inputs.registry import indicators, kinds, levers, output_variables
 from jobsim.model.inputs.units import unit_table
 
 LEVER_PREFIX = "lever_"
 LEVER_YEAR_DIM = "lever_year"  # not "year": a `year` dimension would clash with ds.groupby("time.year")
 TIME_DIM = "time"
-
-
-@lru_cache(maxsize=None)
-def kinds() -> pd.DataFrame:
-    """Kinds indexed by name (flow, stock, rate): cell_method, yearly_aggregation, labels, definition."""
-    return pd.read_csv(data_dir() / "registry" / "kinds.csv", dtype=str, keep_default_na=False).set_index("kind")
-
-
-@lru_cache(maxsize=None)
-def output_variables() -> pd.DataFrame:
-    """Output variables and coordinates that are not indicators, indexed by variable name."""
-    return pd.read_csv(data_dir() / "registry" / "output_variables.csv", dtype=str,
-                       keep_default_na=False).set_index("variable")
 
 
 def yearly_aggregation(kind: str) -> str:

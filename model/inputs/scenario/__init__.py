@@ -15,9 +15,9 @@ A scenario file is one YAML mapping:
       ...
     parameters: {training_cost_per_trainee_yuan: 1500}   # optional overrides, in the parameter's unit
     targets: jiangxi_14th_plan        # a named target set, or a list of inline targets
-    seed: 2021                        # int >= 0
+    seed: 2021                        # int in [0, 2**63 - 1]
     replicates: 20                    # 1..1000
-    scale: 1000                       # persons per agent, >= 1
+    scale: 1000                       # persons per agent, 1..10**7 and an agent in every area
 
 Lever values
     A plain number is in the lever's unit (levers.csv `unit`: person-times, fraction, yuan, posts).
@@ -26,6 +26,8 @@ Lever values
     `{value: 120, unit: "100M yuan"}` names its unit: any unit of units.csv (or its Chinese label, 亿元)
     with the same `dimension` as the lever's unit. Values are converted to base units and must lie
     within the lever's min/max (levers.csv): budgets and volumes are never negative, shares lie in [0, 1].
+    Counts (posts, person-times) are whole numbers; commas only separate thousands ("1,500"). Budgets
+    above the region's GDP and volumes above its working-age population are implausible (`plausibility`).
 
 Missing-year rule
     A single value applies to every year of the period. With a year mapping, the first year of the
@@ -46,8 +48,9 @@ and raises `ScenarioError`.
 
 The package, by concern: `errors` (ScenarioError and how issues are worded), `fields` (Title, Period,
 UnitValue and the allowed ranges), `schema` (the Scenario model, its accessors and conversion),
-`levers` (lever amounts and units, the missing-year rule), `checks` (the document's top fields,
-parameter overrides, targets) and `yaml_io` (reading with line numbers, writing).
+`levers` (lever amounts and units, the missing-year rule), `plausibility` (bounds relative to the region),
+`checks` (the document's top fields, parameter overrides, targets) and `yaml_io` (bounded reading with line
+numbers, jobsim.model.inputs.bounded_yaml; writing).
 """
 
 from jobsim.model.inputs.scenario.errors import DOCUMENT, ScenarioError

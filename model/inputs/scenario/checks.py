@@ -4,6 +4,7 @@ parameter overrides and the targets; the levers are checked in `levers`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -16,6 +17,8 @@ from jobsim.model.inputs.scenario.errors import DOCUMENT, _choices, _describe, _
 from jobsim.model.inputs.scenario.fields import (
     MAX_PERIOD_YEARS,
     MAX_REPLICATES,
+    MAX_SCALE,
+    MAX_SEED,
     NAME_MAX_LENGTH,
     NAME_PATTERN,
     Period,
@@ -24,6 +27,7 @@ from jobsim.model.inputs.scenario.fields import (
     _snap,
 )
 from jobsim.model.inputs.scenario.levers import _check_levers
+from jobsim.model.inputs.scenario.plausibility import max_scale
 from jobsim.model.inputs.targets import Target, indicator_unit_problem, target_set, target_set_names
 
 _TOP_FIELDS = (
@@ -97,15 +101,31 @@ def _normalise(data: Any) -> tuple[dict[str, Any], _Issues]:
             )
             period = None
 
+    if "seed" in out and out["seed"] > MAX_SEED:
+        issues.add(
+            "seed",
+            f"{out['seed']} is too large: a seed is a whole number from 0 to 2**63 - 1 = {MAX_SEED} "
+            f"(what numpy's SeedSequence and the result file's int64 attribute can store)",
+        )
+        del out["seed"]
+    if "scale" in out and out["scale"] > MAX_SCALE:
+        issues.add("scale", f"{out['scale']} persons per agent is too large: the scale is a whole number from 1 to {MAX_SCALE:,}")
+        del out["scale"]
+
     region: str | None = out.get("region")
     if region is not None:
         known = list(region_ids())
         if region not in known:
             issues.add("region", f"unknown region {region!r}; {_choices(region, known, 'regions', 'data/regions.csv')}")
             region = None
+    if region is not None and "scale" in out:
+        bound = max_scale(region)
+        if bound is not None and out["scale"] > bound.value:
+            issues.add("scale", f"{out['scale']} persons per agent is implausible: {bound.text}")
+            del out["scale"]
 
     if "levers" in data:
-        levers = _check_levers(data["levers"], period, issues)
+        levers = _check_levers(data["levers"], period, issues, region)
         if levers is not None:
             out["levers"] = levers
 
@@ -147,7 +167,7 @@ def _check_parameters(raw: Any, region: str | None, region_given: bool, issues: 
     for name, value in raw.items():
         path = _join("parameters", name)
         if name not in known:
-            where = f"data/parameters/{str(region).lower()}.yaml"
+            where = "data/parameters/defaults.yaml"
             issues.add(path, f"unknown parameter {name!r} for region {region}; {_choices(name, names, 'parameters', where)}")
             ok = False
             continue
@@ -222,6 +242,12 @@ def _check_targets(raw: Any, region: str | None, period: Period | None, issues: 
                 f"area {target.area!r} is not the scenario's region or one of its cities; "
                 f"{_choices(target.area, areas, 'areas', 'data/regions.csv')}",
             )
+        for field in ("value", "tolerance"):
+            number = getattr(target, field)
+            if number is not None and not math.isfinite(number):
+                issues.add(_join(path, field), f"{number!r} is not a finite number: give a number such as 200 or 0.5")
+        if target.tolerance is not None and target.tolerance < 0:
+            issues.add(_join(path, "tolerance"), f"{target.tolerance!r} is negative: a tolerance is the half-width of a band, >= 0")
         if target.start_year > target.end_year:
             issues.add(_join(path, "end_year"), f"end_year {target.end_year} is before start_year {target.start_year}")
         elif period is not None:

@@ -15,6 +15,12 @@ DOCUMENT = "(document)"  # the path of issues about the file as a whole
 
 # How many allowed values an error message lists in full before it switches to close matches.
 _LIST_IN_FULL = 12
+# str(ScenarioError) lists the first MAX_ISSUES_SHOWN problems, then "... and N more problems": a file with
+# thousands of unknown keys gives a short report, not one line each (all stay in `.issues`).
+MAX_ISSUES_SHOWN = 20
+# A message longer than this is shortened in the middle (its start names the value, its end what is allowed).
+MAX_MESSAGE_CHARS = 600
+_KEEP_HEAD, _KEEP_TAIL = 300, 250
 
 
 class ScenarioError(Exception):
@@ -44,11 +50,22 @@ class ScenarioError(Exception):
 
     def __str__(self) -> str:
         out = []
-        for path, message in self.issues:
+        for path, message in self.issues[:MAX_ISSUES_SHOWN]:
             line = self.line_of(path) if not path.startswith("line ") else None
             suffix = f" (line {line})" if line else ""
-            out.append(f"{self.source}: {path}: {message}{suffix}")
+            out.append(f"{self.source}: {_shortened(path)}: {_shortened(message)}{suffix}")
+        hidden = len(self.issues) - MAX_ISSUES_SHOWN
+        if hidden > 0:
+            out.append(f"{self.source}: ... and {hidden:,} more problem{'s' if hidden != 1 else ''}")
         return "\n".join(out)
+
+
+def _shortened(text: str) -> str:
+    """`text`, cut in the middle when longer than MAX_MESSAGE_CHARS (a value of thousands of characters)."""
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    cut = len(text) - _KEEP_HEAD - _KEEP_TAIL
+    return f"{text[:_KEEP_HEAD]} … ({cut:,} characters left out) … {text[-_KEEP_TAIL:]}"
 
 
 class _Issues:

@@ -13,6 +13,11 @@ FIRST_ALLOWED_YEAR = 2000
 LAST_ALLOWED_YEAR = 2100
 MAX_PERIOD_YEARS = 30
 MAX_REPLICATES = 1000
+# The largest seed: what numpy's SeedSequence takes and a NetCDF int64 attribute can store (results keep it).
+MAX_SEED = 2**63 - 1
+# The largest scale (persons per agent) a file may give: China's 1.4 billion people still make 141 agents;
+# the region's own bound (an agent in every area) is checked in plausibility.py.
+MAX_SCALE = 10**7
 NAME_PATTERN = re.compile(r"[a-z0-9_]+")
 NAME_MAX_LENGTH = 80
 

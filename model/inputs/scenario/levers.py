@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from jobsim.model.inputs import registry, units
 from jobsim.model.inputs.scenario.errors import _choices, _describe, _Issues, _join, _validate_part
 from jobsim.model.inputs.scenario.fields import Period, UnitValue, _fmt, _snap
+from jobsim.model.inputs.scenario.plausibility import LeverLimits, is_count_dimension
 
 _UNIT_VALUE = TypeAdapter(UnitValue)
 
@@ -173,7 +174,17 @@ def _lever_amount(raw: Any, lever: str, path: str, issues: _Issues) -> float | N
             f"lever {lever} is {kind}: it must lie within [{_fmt(lo)}, {_fmt(hi)}] {lever_unit} (got {raw!r})",
         )
         return None
-    return _snap(units.to_base(in_lever_unit, lever_unit))
+    base = _snap(units.to_base(in_lever_unit, lever_unit))
+    if is_count_dimension(lever_dim) and not base.is_integer():
+        base_unit = units.unit_table().at[lever_unit, "base_unit"]
+        written = "" if isinstance(raw, (int, float)) else f" ({base:g} {base_unit})"
+        issues.add(
+            path,
+            f"{raw!r}{written} is not a whole number: lever {lever} counts {lever_dim} "
+            f"(write {math.floor(base):,} or {math.ceil(base):,})",
+        )
+        return None
+    return base
 
 
 def _as_year(key: Any) -> int | None:
@@ -191,18 +202,25 @@ def _is_year_mapping(raw: Mapping) -> bool:
     return not any(isinstance(k, str) and k in ("value", "unit") for k in raw)
 
 
-def _check_levers(raw: Any, period: Period | None, issues: _Issues) -> dict[str, dict[int, float]] | None:
+def _check_levers(raw: Any, period: Period | None, issues: _Issues,
+                  region: str | None = None) -> dict[str, dict[int, float]] | None:
+    """Every lever for every year of the period, in base units; None (and issues added) when any is invalid.
+    With a region, each value is also checked against the region's plausibility bounds (plausibility.py)."""
     lever_ids = registry.lever_ids()
     if not isinstance(raw, Mapping):
         issues.add("levers", f"must be a mapping of lever id -> value; got {_describe(raw)}; levers: {', '.join(lever_ids)}")
         return None
     n_before = len(issues)
+    limits = LeverLimits(region) if region is not None else None
     values: dict[str, dict[int, float]] = {}
     for key, spec in raw.items():
         if key not in lever_ids:
             issues.add(_join("levers", key), f"unknown lever {key!r}; {_choices(key, lever_ids, 'levers', 'data/registry/levers.csv')}")
             continue
         per_year = _check_lever(key, spec, period, issues)
+        if per_year is not None and limits is not None:
+            if not _plausible(key, spec, per_year, limits, issues):
+                per_year = None
         if per_year is not None:
             values[key] = per_year
     missing = [lever for lever in lever_ids if lever not in raw]
@@ -215,6 +233,33 @@ def _check_levers(raw: Any, period: Period | None, issues: _Issues) -> dict[str,
     if len(issues) > n_before or period is None:
         return None
     return {lever: values[lever] for lever in lever_ids}
+
+
+def _written_at(lever: str, spec: Any, year: int) -> str:
+    """The field path where the value of `year` was written: the lever itself for one value for every
+    year, else the latest given year at or before `year` (the missing-year rule)."""
+    path = _join("levers", lever)
+    if not (isinstance(spec, Mapping) and _is_year_mapping(spec)):
+        return path
+    given = [y for y in map(_as_year, spec) if y is not None and y <= year]
+    return _join(path, max(given)) if given else path
+
+
+def _plausible(lever: str, spec: Any, per_year: dict[int, float], limits: LeverLimits, issues: _Issues) -> bool:
+    """Whether every year's value is within the region's plausibility bound; one issue per written value."""
+    unit = _lever_info(lever)[0]
+    dimension = _dimension(unit)
+    reported: set[str] = set()
+    for year, value in per_year.items():
+        bound = limits.bound(dimension, year)
+        if bound is None or value <= bound.value:
+            continue
+        path = _written_at(lever, spec, year)
+        if path not in reported:
+            reported.add(path)
+            base_unit = units.unit_table().at[unit, "base_unit"]
+            issues.add(path, f"{value:g} {base_unit} in {year} is implausible: {bound.text}")
+    return not reported
 
 
 def _check_lever(lever: str, spec: Any, period: Period | None, issues: _Issues) -> dict[int, float] | None:

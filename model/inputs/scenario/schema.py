@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from jobsim.model.inputs.scenario.checks import _OPTIONAL_FIELDS, _normalise
 from jobsim.model.inputs.scenario.errors import ScenarioError, _Issues, _pydantic_issues
-from jobsim.model.inputs.scenario.fields import MAX_REPLICATES, Period, Title, _plain
+from jobsim.model.inputs.scenario.fields import MAX_REPLICATES, MAX_SCALE, MAX_SEED, Period, Title, _plain
 from jobsim.model.inputs.targets import Target, target_set
 
 
@@ -36,9 +36,9 @@ class Scenario(BaseModel):
         default_factory=dict, description="structural-parameter overrides, each in the parameter's own unit"
     )
     targets: str | tuple[Target, ...] = Field(description="a target-set name, or inline targets")
-    seed: int = Field(ge=0)
+    seed: int = Field(ge=0, le=MAX_SEED)
     replicates: int = Field(ge=1, le=MAX_REPLICATES)
-    scale: int = Field(ge=1, description="persons per agent")
+    scale: int = Field(ge=1, le=MAX_SCALE, description="persons per agent")
 
     @model_validator(mode="wrap")
     @classmethod

@@ -1,5 +1,6 @@
-"""Scenario files as YAML: parsing with the line of every field (duplicate keys and syntax errors as
-`ScenarioError`), loading and validating a file or text, and writing a scenario back as readable YAML.
+"""Scenario files as YAML: bounded parsing with the line of every field (duplicate keys, syntax errors and
+refused files as `ScenarioError`), loading and validating a file or text, and writing a scenario back
+as readable YAML. The caps (size, nesting, nodes) are jobsim.model.inputs.bounded_yaml's.
 """
 
 from __future__ import annotations
@@ -11,80 +12,65 @@ from typing import Any
 import yaml
 
 from jobsim.model.inputs import registry
-from jobsim.model.inputs.scenario.errors import DOCUMENT, ScenarioError, _Issues, _join
+from jobsim.model.inputs.bounded_yaml import (
+    MAX_NESTING_DEPTH,
+    MAX_NODES,
+    MAX_SCENARIO_BYTES,
+    BoundedInputError,
+    load_bounded_yaml,
+    read_bounded_text,
+)
+from jobsim.model.inputs.scenario.errors import DOCUMENT, ScenarioError, _Issues
 from jobsim.model.inputs.scenario.schema import Scenario
 
 
-def _yaml_error_issue(err: yaml.YAMLError) -> tuple[str, str]:
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    path = f"line {mark.line + 1}" if mark is not None else DOCUMENT
-    problem = getattr(err, "problem", None) or str(err)
-    context = getattr(err, "context", None)
-    if "expected a single document" in f"{context} {problem}":
-        return path, "the file holds more than one YAML document ('---'); a scenario file is one document"
-    if context:
-        cmark = getattr(err, "context_mark", None)
-        where = f" (line {cmark.line + 1})" if cmark is not None and mark is not None and cmark.line != mark.line else ""
-        return path, f"YAML syntax error: {context}{where}: {problem}"
-    return path, f"YAML syntax error: {problem}"
+def _bounded_issue(err: BoundedInputError) -> tuple[tuple[str, str], dict[str, int]]:
+    """The issue (path, message) of a refused file, and the line of its path: a field path when the
+    refusal has one, `line N` for a syntax error, `(document)` for the file as a whole."""
+    if err.path:
+        return (err.path, err.problem), ({err.path: err.line} if err.line else {})
+    if err.line:
+        return (f"line {err.line}", err.problem), {}
+    return (DOCUMENT, err.problem), {}
 
 
-def _walk(node: yaml.Node, path: str, lines: dict[str, int], issues: _Issues) -> None:
-    """Record the line of every field; report duplicate keys (PyYAML would silently keep the last)."""
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            line = key_node.start_mark.line + 1
-            if key is None:
-                _walk(value_node, path, lines, issues)
-                continue
-            child = _join(path, key)
-            if key in seen:
-                issues.add(child, f"duplicate key {key!r}: given on line {seen[key]} and again on line {line}")
-            else:
-                seen[key] = line
-                lines.setdefault(child, line)
-            _walk(value_node, child, lines, issues)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            child = _join(path, i)
-            lines.setdefault(child, item.start_mark.line + 1)
-            _walk(item, child, lines, issues)
+def _refused(source: str, err: BoundedInputError) -> ScenarioError:
+    issue, lines = _bounded_issue(err)
+    return ScenarioError(source, [issue], lines)
 
 
 def parse_yaml(text: str, source: str = "<text>") -> tuple[Any, dict[str, int]]:
-    """The YAML document in `text` and the line of each field path; ScenarioError on any YAML problem."""
-    issues = _Issues()
-    lines: dict[str, int] = {}
+    """The YAML document in `text` and the line of each field path; ScenarioError on any YAML problem.
+
+    Parsing is bounded (jobsim.model.inputs.bounded_yaml): no anchors or aliases, at most
+    MAX_NESTING_DEPTH levels and MAX_NODES nodes, checked on the event stream before anything is composed.
+    """
     if not text.strip():
         raise ScenarioError(source, [(DOCUMENT, "the file is empty: a scenario needs name, region, period, levers, targets, seed, replicates and scale")])
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise ScenarioError(source, [(DOCUMENT, "the file holds no YAML document (only comments or blank lines)")])
-        _walk(node, "", lines, issues)
-        if len(issues):
-            raise ScenarioError(source, issues.items, lines)
-        data = loader.construct_document(node)
-    except yaml.YAMLError as err:
-        raise ScenarioError(source, [_yaml_error_issue(err)]) from None
-    finally:
-        loader.dispose()
-    if data is None:
+        doc = load_bounded_yaml(text, source, MAX_NESTING_DEPTH, MAX_NODES, kind="scenario file")
+    except BoundedInputError as err:
+        raise _refused(source, err) from None
+    if doc is None:
+        raise ScenarioError(source, [(DOCUMENT, "the file holds no YAML document (only comments or blank lines)")])
+    if doc.duplicates:
+        issues = _Issues()
+        for path, key, first, again in doc.duplicates:
+            issues.add(path, f"duplicate key {key!r}: given on line {first} and again on line {again}")
+        raise ScenarioError(source, issues.items, doc.lines)
+    if doc.data is None:
         raise ScenarioError(source, [(DOCUMENT, "the file holds no scenario (the document is empty)")])
-    return data, lines
+    return doc.data, doc.lines
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file. FileNotFoundError if it does not exist; ScenarioError if invalid."""
+    """Read and validate a scenario file. FileNotFoundError if it does not exist; ScenarioError if invalid
+    (including a file that is not a regular file, larger than MAX_SCENARIO_BYTES, or not UTF-8)."""
     path = Path(path)
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(str(path), [(DOCUMENT, f"the file is not UTF-8 text ({err.reason} at byte {err.start})")]) from None
+        text = read_bounded_text(path, MAX_SCENARIO_BYTES, kind="scenario files")
+    except BoundedInputError as err:
+        raise _refused(str(path), err) from None
     data, lines = parse_yaml(text, str(path))
     return Scenario.model_validate(data, context={"source": str(path), "lines": lines})
 

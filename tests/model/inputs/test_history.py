@@ -32,7 +32,7 @@ def test_every_bundled_row_parses_with_typed_columns():
         raw = list(csv.DictReader(fh))
     h = load_history()
     assert len(h) == len(raw)
-    assert list(h.columns) == [*HISTORY_COLUMNS, "vintage", "source_file", "line"]
+    assert list(h.columns) == [*HISTORY_COLUMNS, "vintage", "source_file", "line", "replaces"]
     assert h["start"].dtype == pd.PeriodDtype("M")
     assert h["end"].dtype == pd.PeriodDtype("M")
     assert h["value"].dtype == float

@@ -28,7 +28,11 @@ from jobsim.model.inputs.scenario import (
     scenario_from_yaml,
     scenario_to_yaml,
 )
+from jobsim.model.inputs.scenario.fields import MAX_SEED
+from jobsim.model.inputs.scenario.fields import MAX_SCALE
+from jobsim.model.inputs.scenario.plausibility import LeverLimits, max_scale
 from jobsim.model.inputs.targets import target_set, target_set_names
+from jobsim.model.inputs.units import unit_table as units_table
 
 HERE = Path(__file__).parent
 BAD_DIR = HERE / "bad_scenarios"
@@ -400,8 +404,17 @@ _TEXT = st.text(
 )
 
 
-def _lever_value(lever: str):
-    """A valid way to write one year's value of `lever` (number, 万/亿 string, value with unit)."""
+def _lever_cap(lever: str, region: str, years: list[int]) -> float:
+    """The largest plausible value of `lever` in base units for `region` over `years` (plausibility.py)."""
+    dimension = str(units_table().at[registry.levers().at[lever, "unit"], "dimension"])
+    limits = LeverLimits(region)
+    bounds = [limits.bound(dimension, y) for y in years]
+    return min(b.value for b in bounds if b is not None) if any(bounds) else 1e13
+
+
+def _lever_value(lever: str, cap: float):
+    """A valid way to write one year's value of `lever` (number, 万/亿 string, value with unit), at most `cap`
+    (its plausibility bound); counts (posts, person-times) are whole numbers."""
     if registry.levers().at[lever, "unit"] == "fraction":
         x = st.floats(0, 1, allow_nan=False)
         return st.one_of(
@@ -410,22 +423,26 @@ def _lever_value(lever: str):
             x.map(lambda v: {"value": v * 100, "unit": "percent"}).filter(lambda d: d["value"] <= 100),
             st.integers(0, 1000).map(lambda n: f"{n / 10}%"),
         )
-    big = st.floats(0, 1e13, allow_nan=False)
-    out = [
-        big,
-        st.integers(0, 10**12),
-        st.integers(0, 10**6).map(lambda n: f"{n / 100}万"),
-        st.integers(0, 10**5).map(lambda n: f"{n / 10}亿"),
-    ]
     unit = registry.levers().at[lever, "unit"]
     big_unit = {"yuan": "100M yuan", "person-times": "10k person-times", "posts": "10k posts"}[unit]
-    out.append(st.floats(0, 1e4, allow_nan=False).map(lambda v: {"value": v, "unit": big_unit}))
+    whole = unit != "yuan"
+    out = [
+        st.integers(0, int(cap)),
+        st.integers(0, int(cap / 100)).map(lambda n: f"{n / 100}万"),
+        st.integers(0, int(cap / 1e7)).map(lambda n: f"{n / 10}亿"),
+        st.integers(0, int(cap / (units_table().at[big_unit, "factor_to_base"] / 100))).map(
+            lambda n: {"value": n / 100, "unit": big_unit}
+        ),
+    ]
+    if not whole:
+        out.append(st.floats(0, cap, allow_nan=False))
+        out.append(st.floats(0, cap / 1e8, allow_nan=False).map(lambda v: {"value": v, "unit": big_unit}))
     return st.one_of(*out)
 
 
 @st.composite
-def _lever_spec(draw, lever: str, years: list[int]):
-    value = _lever_value(lever)
+def _lever_spec(draw, lever: str, years: list[int], region: str):
+    value = _lever_value(lever, _lever_cap(lever, region, years))
     if draw(st.booleans()):
         return draw(value)
     later = draw(st.lists(st.sampled_from(years[1:]), unique=True)) if len(years) > 1 else []
@@ -484,7 +501,7 @@ def scenario_documents(draw) -> dict:
         d["description"] = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
     d["region"] = region
     d["period"] = {"first_year": first, "last_year": last}
-    d["levers"] = {lever: draw(_lever_spec(lever, years)) for lever in LEVERS}
+    d["levers"] = {lever: draw(_lever_spec(lever, years, region)) for lever in LEVERS}
     if region in _REGIONS_WITH_PARAMETERS and draw(st.booleans()):
         params = load_parameters(region)
         names = draw(st.lists(st.sampled_from(list(params)), unique=True, max_size=4))
@@ -499,9 +516,9 @@ def scenario_documents(draw) -> dict:
         d["targets"] = draw(st.sampled_from(sets))
     else:
         d["targets"] = draw(st.lists(_inline_target(region, years), min_size=1, max_size=3))
-    d["seed"] = draw(st.integers(0, 2**63))
+    d["seed"] = draw(st.integers(0, MAX_SEED))
     d["replicates"] = draw(st.integers(1, 1000))
-    d["scale"] = draw(st.integers(1, 10**6))
+    d["scale"] = draw(st.integers(1, min(MAX_SCALE, int(max_scale(region).value))))
     return d
 
 

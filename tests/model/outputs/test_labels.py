@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-import jobsim.model.outputs.provenance as provenance
+import jobsim.model.inputs.provenance as provenance
 from jobsim.model import __version__
 from jobsim.model.experiments.ensemble import run_scenario
 from jobsim.model.inputs.paths import PROJECT_ROOT
