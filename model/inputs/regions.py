@@ -351,10 +351,19 @@ def parse_number(text: str) -> float:
     return value
 
 
+_unit_facts_of: tuple[pd.DataFrame, dict[str, tuple[str, float, str]]] | None = None
+
+
 def unit_facts(units: pd.DataFrame) -> dict[str, tuple[str, float, str]]:
     """unit -> (dimension, factor to base, base unit), as plain values: a loop over thousands of rows
-    looks them up in a dict, not with DataFrame.at (a millisecond each)."""
-    return {str(u): (str(r["dimension"]), float(r["factor_to_base"]), str(r["base_unit"])) for u, r in units.iterrows()}
+    looks them up in a dict, not with DataFrame.at (a millisecond each). Kept for the last unit table
+    seen (the registry's table is itself cached), so checking every row does not rebuild it each time."""
+    global _unit_facts_of
+    if _unit_facts_of is None or _unit_facts_of[0] is not units:
+        facts = {str(u): (str(r["dimension"]), float(r["factor_to_base"]), str(r["base_unit"]))
+                 for u, r in units.iterrows()}
+        _unit_facts_of = (units, facts)
+    return _unit_facts_of[1]
 
 
 def value_problem(value: float, unit: str, units: pd.DataFrame | Mapping[str, tuple[str, float, str]], *,
