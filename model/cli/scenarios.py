@@ -37,6 +37,18 @@ def _expand(files: list[Path]) -> tuple[list[Path], list[Path], list[str]]:
     return out, folders, problems
 
 
+def _report(path: Path, kind: str, ok_text: str, problems: list[str]) -> bool:
+    """Print OK or INVALID with every problem for one index file or data folder; True when invalid."""
+    if not problems:
+        typer.echo(f"OK  {path}  ({ok_text})")
+        return False
+    n = len(problems)
+    typer.echo(f"INVALID  {path}  ({kind}, {n} problem{'s' if n != 1 else ''})")
+    for line in problems:
+        typer.echo(f"  {line}")
+    return True
+
+
 @handle_errors
 def validate(
     files: list[Path] = typer.Argument(
@@ -61,29 +73,9 @@ def validate(
     # checked as what it is: the baselines and the bundled comparison, not a scenario.
     indexes = [p for p in paths if api.is_scenario_index(p)]
     paths = [p for p in paths if not api.is_scenario_index(p)]
-    n_invalid_indexes = 0
-    for path in indexes:
-        index_problems = api.validate_scenario_index(path)
-        if index_problems:
-            n_invalid_indexes += 1
-            n = len(index_problems)
-            typer.echo(f"INVALID  {path}  (scenario index, {n} problem{'s' if n != 1 else ''})")
-            for line in index_problems:
-                typer.echo(f"  {line}")
-        else:
-            typer.echo(f"OK  {path}  (scenario index: baselines and the bundled comparison)")
-
-    n_invalid = 0
-    for folder in folders:
-        folder_problems = api.check_region_folder(folder)
-        if folder_problems:
-            n_invalid += 1
-            n = len(folder_problems)
-            typer.echo(f"INVALID  {folder}  (data folder, {n} problem{'s' if n != 1 else ''})")
-            for line in folder_problems:
-                typer.echo(f"  {line}")
-        else:
-            typer.echo(f"OK  {folder}  (data folder)")
+    n_invalid_indexes = sum(_report(path, "scenario index", "scenario index: baselines and the bundled comparison",
+                                    api.validate_scenario_index(path)) for path in indexes)
+    n_invalid = sum(_report(folder, "data folder", "data folder", api.check_region_folder(folder)) for folder in folders)
     for path in paths:
         try:
             s = api.load_scenario(path)
