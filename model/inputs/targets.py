@@ -2,9 +2,19 @@
 
 `Target` is one constraint on an indicator. `data/targets.csv` holds the named sets, one schema for
 every target: `target_set,area,indicator,start_year,end_year,basis,comparison,value,unit,tolerance,
-assumption,source,note`. `load_targets`, `target_set_names` and `target_set` read and validate it
-(and users' files in the same schema); a bad row is reported with file, line, field, value and what
+assumption,source,wording,note`. `load_targets`, `target_set_names` and `target_set` read and validate
+it (and users' files in the same schema); a bad row is reported with file, line, field, value and what
 is allowed.
+
+Targets are read as planners read them (docs/methodology.md, "Reading targets"): `wording` holds the
+source's own words (`城镇调查失业率控制在 5.5% 左右`), and its comparison word decides the comparison:
+以上 / 不低于 / 不少于 / 至少 / > is a floor (`>=`); 以内 / 控制在 / 不超过 / 以下 / ≤ is a ceiling (`<=`);
+左右 alone is a band (`about`), except on an unemployment rate, which is a control target, so that
+"X%左右" there is a ceiling too (officials report 5.2% as meeting "控制在5.5%左右"). A wording without
+a comparison word is a task figure (完成 / 实现 / 达到 X), met at X or more. A row whose comparison
+contradicts its wording is refused. `tolerance` is how far the figure may fall on the wrong side:
+below a floor, above a ceiling (0 by default for both), or either side of an `about` value (0.5
+points for percent, else 5% of the value, by default). `reading(t)` says how a target was read.
 
 Users' files are read after the bundled one: the `targets.csv` of each user data folder (`--data-dir
 DIR`, `JOBSIM_DATA_DIR`; `paths.data_files("targets.csv")`), then any `extra` files. A target set named
@@ -69,10 +79,13 @@ class Target(BaseModel):
     value: float = Field(description="in `unit`")
     unit: str = Field(description="a unit from data/registry/units.csv, e.g. '10k persons', 'percent'")
     tolerance: float | None = Field(
-        default=None, description="for 'about': the half-width of the band, in `unit` (default 0.5 for percent)"
+        default=None,
+        description="in `unit`: how far the figure may fall below a '>=' or above a '<=' value (default 0), or "
+                    "the half-width of an 'about' band (default 0.5 for percent, else 5% of the value)",
     )
     assumption: bool = Field(default=False, description="true when the value is assumed, not from a document")
     source: str = ""
+    wording: str = Field(default="", description="the source's own words, e.g. '城镇调查失业率控制在 5.5% 左右'")
     note: str = ""
 
 
@@ -80,7 +93,7 @@ class Target(BaseModel):
 
 TARGET_COLUMNS = (
     "target_set", "area", "indicator", "start_year", "end_year", "basis", "comparison", "value", "unit",
-    "tolerance", "assumption", "source", "note",
+    "tolerance", "assumption", "source", "wording", "note",
 )
 TARGET_REQUIRED = TARGET_COLUMNS[:9]
 BASES: tuple[str, ...] = get_args(Basis)
@@ -94,6 +107,93 @@ GROWTH_INDICATOR_SUFFIX = "_growth"
 
 class TargetError(DataFileError):
     """A malformed targets file or row, or an unknown target-set name."""
+
+
+# ---- reading a target's wording (docs/methodology.md, "Reading targets") --------------------------
+
+# Comparison words of the sources, simplified and traditional (a quoted web page may use either).
+CEILING_WORDS = ("控制在", "以内", "以內", "以下", "不超过", "不超過", "不高于", "不高於", "≤", "<=")
+FLOOR_WORDS = ("以上", "不低于", "不低於", "不少于", "不少於", "至少", "≥", ">=", ">")
+ABOUT_WORDS = ("左右",)
+# An unemployment rate is a control target (控制目标): officials report 5.2% as "below the 5.5% control
+# target", i.e. met, so "X%左右" on it is a ceiling, not a band. Every *unemployment_rate* indicator.
+CONTROL_TARGET_MARK = "unemployment_rate"
+READ_AS = {">=": "at least", "<=": "a ceiling", "about": "a band"}
+_SYMBOL = {">=": "≥", "<=": "≤"}
+
+
+def is_control_target(indicator: str) -> bool:
+    """Whether the indicator's targets are control targets, read as ceilings (the unemployment rates)."""
+    return CONTROL_TARGET_MARK in indicator
+
+
+def wording_comparison(wording: str, indicator: str) -> tuple[str | None, str]:
+    """The comparison a source's words imply for `indicator`, and why: (comparison, reason).
+
+    Ceiling and floor words decide first; 左右 alone is a band, or a ceiling on a control target; words
+    without any of these are a task figure (完成 / 实现 / 达到 X), read as at least. Words with both a
+    ceiling and a floor word (two targets quoted as one) give (None, reason).
+    """
+    ceiling = [w for w in CEILING_WORDS if w in wording]
+    floor = [w for w in FLOOR_WORDS if w in wording]
+    if ceiling and floor:
+        return None, f"it has a ceiling word ({ceiling[0]}) and a floor word ({floor[0]}); quote one target's words"
+    if ceiling:
+        return "<=", f"{ceiling[0]}: a ceiling"
+    if floor:
+        return ">=", f"{floor[0]}: at least"
+    if any(w in wording for w in ABOUT_WORDS):
+        if is_control_target(indicator):
+            return "<=", "左右 on an unemployment rate (a control target): a ceiling"
+        return "about", "左右: a band around the value"
+    return ">=", "no comparison word, a task figure: at least"
+
+
+def wording_problem(wording: str, indicator: str, comparison: str) -> str | None:
+    """Why `comparison` contradicts `wording` (the source's words), or None if they agree or the wording
+    has no comparison word (a bare figure is not held against any comparison)."""
+    if not wording:
+        return None
+    implied, why = wording_comparison(wording, indicator)
+    if implied is None:
+        return f"wording {shown(wording)}: {why}"
+    has_word = any(w in wording for w in (*CEILING_WORDS, *FLOOR_WORDS, *ABOUT_WORDS))
+    if not has_word or implied == comparison:
+        return None
+    return (f"{shown(comparison)} contradicts the wording {shown(wording)} ({why}); use {implied!r}, "
+            f"or quote the words that mean {comparison!r} (allowed: {', '.join(COMPARISONS)})")
+
+
+def default_tolerance(t: "Target") -> float:
+    """The target's tolerance in its unit: as given, else 0 for a floor or a ceiling, and for 'about' the
+    half-width of the band: 0.5 points for percent, else 5% of the value."""
+    if t.tolerance is not None:
+        return float(t.tolerance)
+    if t.comparison != "about":
+        return 0.0
+    return 0.5 if t.unit == "percent" else abs(t.value) * 0.05
+
+
+def _figure(value: float, unit: str) -> str:
+    """'5.5%', '200 万人', '120 亿元': a value with the unit's Chinese label."""
+    table = unit_table()
+    label = str(table.at[unit, "label_zh"]) if unit in table.index else unit
+    number = f"{value:.10g}"
+    return f"{number}{label}" if unit == "percent" else f"{number} {label}"
+
+
+def reading(t: "Target") -> str:
+    """How a target is read, for people: '≤ 5.5% (城镇调查失业率控制在 5.5% 左右, read as a ceiling)',
+    '5.5% ± 0.5 (..., read as a band)', '≥ 200 万人 (城镇新增就业 200 万人以上, read as at least)'."""
+    tol = default_tolerance(t)
+    if t.comparison == "about":
+        goal = f"{_figure(t.value, t.unit)} ± {tol:.10g}"
+    else:
+        goal = f"{_SYMBOL[t.comparison]} {_figure(t.value, t.unit)}"
+        if tol:
+            goal += f" {'+' if t.comparison == '<=' else '-'} {tol:.10g}"
+    how = f"read as {READ_AS[t.comparison]}"
+    return f"{goal} ({t.wording}, {how})" if t.wording else f"{goal} ({how})"
 
 
 def indicator_unit_problem(indicator: str, unit: str) -> str | None:
@@ -189,6 +289,7 @@ def _to_target(r: dict) -> Target:
         tolerance=None if tol is None or (isinstance(tol, float) and math.isnan(tol)) else float(tol),
         assumption=bool(r["assumption"]),
         source=str(r["source"]),
+        wording=str(r.get("wording", "")),
         note=str(r["note"]),
     )
 
@@ -242,6 +343,10 @@ def _load_target_file(key: tuple[str, int, int], _registry: tuple) -> pd.DataFra
             bad("basis", f"'total' sums over years and needs a flow indicator; {rec['indicator']} is a {kinds[rec['indicator']]}: use end_level, year_mean or each_year")
         if rec["comparison"] not in COMPARISONS:
             bad("comparison", f"{rec['comparison']!r} is not allowed; allowed: {', '.join(COMPARISONS)}")
+        else:
+            said = wording_problem(rec["wording"], rec["indicator"], rec["comparison"])
+            if said:  # two targets' words in one row is the wording's fault, a contradiction the comparison's
+                bad("wording" if wording_comparison(rec["wording"], rec["indicator"])[0] is None else "comparison", said)
         try:
             value = parse_number(rec["value"])
         except ValueError as exc:
@@ -263,11 +368,10 @@ def _load_target_file(key: tuple[str, int, int], _registry: tuple) -> pd.DataFra
             try:
                 tolerance = parse_number(rec["tolerance"])
                 if tolerance < 0:
-                    bad("tolerance", f"{rec['tolerance']!r} must be >= 0 (the half-width of the band, in `unit`)")
+                    bad("tolerance", f"{rec['tolerance']!r} must be >= 0 (in `unit`: the allowance below a floor, "
+                                     "above a ceiling, or the half-width of an 'about' band)")
             except ValueError as exc:
                 bad("tolerance", str(exc))
-            if rec["comparison"] != "about":
-                bad("tolerance", f"{rec['tolerance']!r} is given but comparison is {rec['comparison']!r}; a tolerance only applies to 'about'")
         flag = rec["assumption"].lower()
         if flag not in _TRUE | _FALSE:
             bad("assumption", f"{rec['assumption']!r} is not true or false")

@@ -16,11 +16,6 @@ from jobsim.model.inputs.scenario import Scenario
 SET_BY_SCENARIO = "set by the scenario"
 
 
-# Relative slack when a scenario's volume is compared with a target: shares written with 12 digits
-# (0.184615384615 for 12万 of 65万) must not miss a target by rounding.
-_LEVER_ROUNDING = 1e-9
-
-
 def lever_set_indicators() -> dict[str, tuple[str, ...]]:
     """Indicator id -> the levers whose product per year is its volume (registry column `set_by_levers`,
     e.g. entrepreneurship trainees = training volume x entrepreneurship share)."""
@@ -57,10 +52,11 @@ def scenario_targets(ds: xr.Dataset, scenario: Scenario) -> pd.DataFrame:
     """The scenario's targets judged against a run of it: evaluate_targets' table, where a target on a lever
     input (training volume, loans issued ...) of the region has status 'set by the scenario', the scenario's
     value (`scenario_value`, in the target's unit) and whether that meets it (`scenario_meets`), instead of a
-    probability; for a city such a target keeps the model's split of the region's volume, without probability."""
+    probability; for a city such a target keeps the model's split of the region's volume, without probability.
+    Each row keeps evaluate_targets' `reading` (how the target was read: a floor, a ceiling or a band)."""
     import numpy as np
 
-    from jobsim.model.outputs.results import default_tolerance, evaluate_targets
+    from jobsim.model.outputs.results import evaluate_targets, target_met
 
     targets = scenario.target_list()
     table = evaluate_targets(ds, targets)
@@ -75,9 +71,9 @@ def scenario_targets(ds: xr.Dataset, scenario: Scenario) -> pd.DataFrame:
         if t.area != scenario.region:
             continue  # the levers give the region's volume; the model splits it over the cities
         value = _scenario_volume(scenario, set_by[t.indicator], t)
-        slack = _LEVER_ROUNDING * abs(t.value)
-        meets = (value >= t.value - slack if t.comparison == ">=" else value <= t.value + slack
-                 if t.comparison == "<=" else abs(value - t.value) <= default_tolerance(t) + slack)
+        # read as every target is (results.target_met): a lever share written with 12 digits must not
+        # miss the volume it equals by rounding (results.ROUNDING_SLACK)
+        meets = target_met(value, t)
         table.at[i, "scenario_value"] = value
         table.at[i, "scenario_meets"] = bool(meets)
     return table

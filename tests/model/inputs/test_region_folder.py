@@ -183,7 +183,7 @@ def test_user_history_rows_add_and_replace_by_key(tmp_path, monkeypatch):
 
 def test_a_user_target_set_replaces_the_bundled_set_of_that_name(tmp_path, monkeypatch):
     folder = tmp_path / "targets"
-    row = ["china_2021", "China", "new_urban_jobs", "2021", "2021", "total", ">=", "1200", "10k persons", "", "false", "test", ""]
+    row = ["china_2021", "China", "new_urban_jobs", "2021", "2021", "total", ">=", "1200", "10k persons", "", "false", "test", "", ""]
     _write_csv(folder / "targets.csv", TARGET_COLUMNS, [row, ["hubei_plan", *row[1:]]])
     monkeypatch.setenv("JOBSIM_DATA_DIR", str(folder))
     assert [t.value for t in target_set("china_2021")] == [1200]

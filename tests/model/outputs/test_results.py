@@ -1,7 +1,8 @@
-"""Reading results (model/results.py): yearly figures by indicator kind and target evaluation.
+"""Reading results (model/outputs/results.py): yearly figures by indicator kind and target evaluation.
 
 A small synthetic Dataset with known monthly values gives exact expectations; the same rules are then
-checked against a manual computation on a real model run.
+checked against a manual computation on a real model run. Targets are judged as planners read them
+(docs/methodology.md, "Reading targets"): '控制在5.5%左右' is a ceiling that 4.96% meets and 5.6% does not.
 """
 
 from __future__ import annotations
@@ -12,8 +13,15 @@ import pytest
 import xarray as xr
 
 from jobsim.model.inputs.registry import modelled_indicators
-from jobsim.model.outputs.results import default_tolerance, evaluate_targets, variable_kinds, yearly, yearly_summary
-from jobsim.model.inputs.targets import Target
+from jobsim.model.outputs.results import (
+    default_tolerance,
+    evaluate_targets,
+    target_met,
+    variable_kinds,
+    yearly,
+    yearly_summary,
+)
+from jobsim.model.inputs.targets import Target, target_set
 
 TIME = pd.date_range("2021-01-01", periods=24, freq="MS")
 AREAS = ["Region", "CityA", "CityB"]
@@ -166,6 +174,66 @@ def test_about_target_uses_the_tolerance(synthetic):
     assert default_tolerance(target(comparison="about", value=40)) == pytest.approx(2.0)
     assert evaluated(synthetic, target(comparison="about", value=53))["probability"] == pytest.approx(1 / 3)  # 54 within 2.65
     assert evaluated(synthetic, target(comparison="about", value=50))["probability"] == 0.0  # 54 is not within 2.5
+
+
+def _rates(area: str, yearly_percent: dict[int, list[float]]) -> xr.Dataset:
+    """A Dataset of surveyed unemployment rates, flat within each year: {year: [percent by replicate]}."""
+    years = sorted(yearly_percent)
+    time = pd.date_range(f"{years[0]}-01-01", periods=12 * len(years), freq="MS")
+    n_rep = len(yearly_percent[years[0]])
+    rate = np.concatenate([np.tile(np.array(yearly_percent[y]) / 100, (12, 1)).T for y in years], axis=1)
+    return xr.Dataset({"surveyed_unemployment_rate": (("replicate", "time", "area"), rate[:, :, None])},
+                      coords={"replicate": np.arange(n_rep), "time": time, "area": [area]}, attrs={"seed": 1})
+
+
+def _plan_rate_target() -> Target:
+    return next(t for t in target_set("jiangxi_14th_plan") if t.indicator == "surveyed_unemployment_rate")
+
+
+def test_an_unemployment_control_target_is_a_ceiling_met_at_4_96_not_at_5_6():
+    """The issue's case: the 14th plan's '城镇调查失业率控制在 5.5% 左右' scored P(meet) = 0% for a 4.96% run
+    when 'about' was read as 5.5 ± 0.5. Read as a ceiling with tolerance 0: 4.96% and 5.5% meet, 5.6% not."""
+    t = _plan_rate_target()
+    assert (t.comparison, t.value, default_tolerance(t)) == ("<=", 5.5, 0.0)
+    for percent, met in ((4.96, 1.0), (5.5, 1.0), (5.6, 0.0), (3.0, 1.0)):
+        row = evaluated(_rates("Jiangxi", {2025: [percent]}), t)
+        assert row["status"] == "evaluated"
+        assert row["probability"] == met, percent
+        assert row["median"] == pytest.approx(percent)
+    row = evaluated(_rates("Jiangxi", {2025: [4.96, 5.6, 5.2, 5.51]}), t)
+    assert row["probability"] == pytest.approx(0.5)
+    assert row["reading"] == "≤ 5.5% (城镇调查失业率控制在 5.5% 左右; 专栏1 城镇调查失业率(%): 5.5 左右, read as a ceiling)"
+    assert (row["comparison"], row["tolerance"], row["wording"]) == ("<=", 0.0, t.wording)
+    # the same rule for a single figure (a scenario's lever volume is judged with it)
+    assert target_met(4.96, t) and not target_met(5.6, t)
+
+
+def test_a_stated_tolerance_widens_a_ceiling_and_a_floor():
+    t = _plan_rate_target().model_copy(update={"tolerance": 0.2})
+    assert evaluated(_rates("Jiangxi", {2025: [5.6]}), t)["probability"] == 1.0  # 5.6 <= 5.5 + 0.2
+    assert evaluated(_rates("Jiangxi", {2025: [5.8]}), t)["probability"] == 0.0
+    assert evaluated(_rates("Jiangxi", {2025: [5.6]}), t)["reading"].startswith("≤ 5.5% + 0.2 (")
+    floor = target(value=55, tolerance=1.5)  # two-year totals 24, 54, 72: 54 >= 55 - 1.5
+    assert evaluated(_make_jobs(), floor)["probability"] == pytest.approx(2 / 3)
+    assert evaluated(_make_jobs(), target(value=55))["probability"] == pytest.approx(1 / 3)
+
+
+def _make_jobs() -> xr.Dataset:
+    jobs = np.zeros((3, len(TIME), 1))
+    for r, (y1, y2) in MONTHLY_JOBS.items():
+        jobs[r, :12, 0], jobs[r, 12:, 0] = y1, y2
+    return xr.Dataset({"new_urban_jobs": (("replicate", "time", "area"), jobs)},
+                      coords={"replicate": np.arange(3), "time": TIME, "area": ["Region"]}, attrs={"seed": 1})
+
+
+def test_a_yearly_control_target_must_hold_every_year():
+    """Fuzhou: 城镇调查失业率控制在4%左右 each year 2024-2026; one year above 4% breaks it."""
+    t = next(t for t in target_set("fuzhou_2024") if t.indicator == "surveyed_unemployment_rate")
+    assert (t.comparison, t.basis, t.value) == ("<=", "each_year", 4.0)
+    ds = _rates("Fuzhou", {2024: [3.9, 3.6], 2025: [4.1, 3.7], 2026: [3.8, 4.0]})
+    row = evaluated(ds, t)
+    assert row["probability"] == pytest.approx(0.5)  # replicate 1 (3.6, 3.7, 4.0) meets it
+    assert row["median"] == pytest.approx((4.1 + 4.0) / 2)  # the worst year of each replicate
 
 
 def test_end_level_takes_the_last_year(synthetic):
