@@ -29,7 +29,7 @@ COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "tests", 
 # Folders mapped under the jobsim namespace (pyproject.toml [tool.setuptools] package-dir).
 CODE_FOLDERS = {"model": "jobsim/model", "calibration": "jobsim/calibration", "app": "jobsim/app"}
 DATA_GLOBS = ["data/*.csv", "data/README.md", "data/registry/*.csv", "data/parameters/*.yaml",
-              "scenarios/*.yaml", "calibration/params/*.yaml"]
+              "data/economy/*.csv", "scenarios/*.yaml", "calibration/params/*.yaml"]
 
 
 def _run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -1,7 +1,7 @@
 """Series extraction: `series_for` turns the long history table into one regular yearly or monthly
 series with a report (`SeriesExtraction`) of the rows used and the windows skipped and why;
 `usable_series` lists a region's forecastable indicators; the region and indicator are resolved here,
-and an origin is checked against the data's years (`check_origin`).
+and an origin is checked against the years of the indicator's data (`check_origin`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class SeriesExtraction:
     dropped: pd.DataFrame  # start, end, stat, value, source_file, line, reason
     notes: list[str] = field(default_factory=list)
     origin: int | None = None
-    reference_year: int | None = None  # the origin, or the latest year in the region's data
+    reference_year: int | None = None  # the origin, or the latest year in the region's data (latest_data_year)
 
     @property
     def n_points(self) -> int:
@@ -136,31 +136,54 @@ def resolve_indicator(indicator: str) -> str:
     raise ForecastError(f"unknown indicator {indicator!r}: not in data/registry/indicators.csv")
 
 
+# Series the model conditions on (its uncertainties), not ones it forecasts or is judged on: their rows
+# may run past the years the target indicators are held back for back-tests (real GDP growth runs to
+# 2025, new urban jobs to 2020), so they do not make another indicator's series look stopped.
+INPUT_INDICATORS = frozenset({"gdp_real_growth"})
+
+
 def origin_range(history: pd.DataFrame, region: str, indicator: str) -> tuple[int, int] | None:
-    """The years an origin may take for `region`'s `indicator`: from the first year of the indicator's
-    rows to the last year of any of the region's rows (None when the region has no rows)."""
+    """The years an origin may take for `region`'s `indicator`: from the first to the last year of that
+    indicator's own rows (an origin after its last observation has nothing to forecast from or to check
+    a back-test against; input series such as real GDP growth do not extend it). A region without rows
+    of the indicator falls back to the years of its other rows (input series only if it has nothing else);
+    None when the region has no rows."""
     region_rows = history[history["region"] == region]
     if not len(region_rows):
         return None
     own = region_rows[region_rows["indicator"] == indicator]
-    first = min(p.year for p in (own if len(own) else region_rows)["start"])
-    last = max(p.year for p in region_rows["end"])
+    targets = region_rows[~region_rows["indicator"].isin(INPUT_INDICATORS)]
+    rows = own if len(own) else targets if len(targets) else region_rows
+    first = min(p.year for p in rows["start"])
+    last = max(p.year for p in rows["end"])
     return int(first), int(last)
+
+
+def latest_data_year(history: pd.DataFrame, region: str, indicator: str) -> int | None:
+    """The latest year of `region`'s data that a series without an origin is judged stale against: the
+    last year of the region's rows other than input series (INPUT_INDICATORS), or of the indicator's own
+    rows if later; None when the region has no rows."""
+    region_rows = history[history["region"] == region]
+    rows = region_rows[~region_rows["indicator"].isin(INPUT_INDICATORS - {indicator})]
+    if not len(rows):
+        rows = region_rows
+    return int(max(p.year for p in rows["end"])) if len(rows) else None
 
 
 def check_origin(history: pd.DataFrame, region: str, indicator: str, origin: object) -> None:
     """ForecastError unless `origin` is None or a whole year within `origin_range` (forecast and
-    back-test `--origin`): an origin outside the data's years is invalid input, not a failure."""
+    back-test `--origin`): an origin outside the years of the indicator's data is invalid input, not a
+    failure."""
     if origin is None:
         return
     span = origin_range(history, region, indicator)
-    allowed = f"a year from {span[0]} to {span[1]}, the years of {region}'s data" if span else "a year"
+    allowed = f"a year from {span[0]} to {span[1]}" if span else "a year"
     if isinstance(origin, bool) or not isinstance(origin, (int, np.integer)):
-        raise ForecastError(f"--origin {origin!r}: not a whole year; allowed: {allowed}")
+        of = f", the years of {region}'s {indicator} data" if span else ""
+        raise ForecastError(f"--origin {origin!r}: not a whole year; allowed: {allowed}{of}")
     if span is not None and not span[0] <= int(origin) <= span[1]:
         raise ForecastError(
-            f"--origin {origin}: outside the years of {region}'s {indicator} data; allowed: {allowed} "
-            f"(from the first year with {indicator} data to the latest year with any)"
+            f"--origin {origin}: outside the years of {region}'s {indicator} data; allowed: {allowed}"
         )
 
 
@@ -202,7 +225,6 @@ def _extract(
         dropped.append(_drop(r, "value is missing or not a number"))
     rows = rows[np.isfinite(rows["value"].astype(float))]
 
-    region_rows = history[history["region"] == region]
     if origin is not None:
         cut = pd.Period(f"{origin}-12", "M")
         for _, r in rows[rows["end"] > cut].iterrows():
@@ -210,7 +232,7 @@ def _extract(
         rows = rows[rows["end"] <= cut]
         reference_year = origin
     else:
-        reference_year = int(max(p.year for p in region_rows["end"])) if len(region_rows) else None
+        reference_year = latest_data_year(history, region, indicator)
 
     if freq is None:
         freq = "M" if len(rows) and _is_monthly(rows) else "Y"
@@ -328,7 +350,8 @@ def series_for(
 
     Raises ForecastError when the series was flagged discontinued, or when its last observation is
     more than `max_gap_years` before the origin (or, without an origin, the latest year of the
-    region's data): such a series must not be extrapolated as if it had continued.
+    region's data other than input series, `latest_data_year`): such a series must not be
+    extrapolated as if it had continued.
     """
     series, ext = _extract(history, region, indicator, origin=origin, freq=freq)
     if ext.n_points and any(_DISCONTINUED.search(_text(n)) for n in ext.used["note"]):
@@ -344,10 +367,12 @@ def series_for(
                 against = f"the origin {ext.origin}"
             else:
                 against = f"{ext.reference_year}, the latest year in {ext.region}'s data"
+            span = origin_range(history, ext.region, ext.indicator)
+            workable = min(last_year + max_gap_years, span[1]) if span else last_year + max_gap_years
             raise ForecastError(
                 f"{ext.region} {ext.indicator}: the last usable point is {last_year}, {gap} years before "
                 f"{against} (more than {max_gap_years}); the series may have stopped and is not extrapolated "
-                f"over the missing years (an origin of {last_year + max_gap_years} or earlier would forecast "
+                f"over the missing years (an origin of {workable} or earlier would forecast "
                 "from where it ends)"
             )
     return series, ext

@@ -1,5 +1,5 @@
-"""Scenario files: a validated `Scenario` (region, period, levers by year, parameter overrides, targets,
-seed, replicates, scale) parsed from YAML, and written back to YAML.
+"""Scenario files: a validated `Scenario` (region, period, levers by year, parameter overrides, uncertainties,
+targets, seed, replicates, scale) parsed from YAML, and written back to YAML.
 
 A scenario file is one YAML mapping:
 
@@ -14,6 +14,10 @@ A scenario file is one YAML mapping:
       public_welfare_post_budget_yuan: {value: 6.6, unit: 100M yuan}   # a value with its unit
       ...
     parameters: {training_cost_per_trainee_yuan: 1500}   # optional overrides, in the parameter's unit
+    uncertainties:                    # optional: what nobody sets (uncertainties.py), by year
+      gdp_real_growth_percent: {2021: 5.0, 2023: 4.5}   # default: the region's path (growth_paths.py)
+      graduates_multiplier: 1.1                         # x the data's graduate cohort; default 1
+      parameters: {separation_rate_monthly: {2021: 0.002, 2024: 0.003}}   # year-keyed parameter values
     targets: jiangxi_14th_plan        # a named target set, or a list of inline targets
     seed: 2021                        # int in [0, 2**63 - 1]
     replicates: 20                    # 1..1000
@@ -33,7 +37,9 @@ Missing-year rule
     A single value applies to every year of the period. With a year mapping, the first year of the
     period must be given; each later year that is not given carries forward the value of the latest
     given year before it (a step function: {2021: 65万, 2024: 80万} over 2021-2025 means 65万 in
-    2021-2023 and 80万 in 2024-2025). Years outside the period are rejected.
+    2021-2023 and 80万 in 2024-2025). Years outside the period are rejected. The uncertainties follow
+    the same rule (one function, levers._check_by_year); an uncertainty not given at all takes its
+    default in every year: the region's growth path, a multiplier of 1, the parameter's own value.
 
 Errors
     Every problem found is collected into one `ScenarioError`, a list of `(path, message)` issues
@@ -48,7 +54,8 @@ and raises `ScenarioError`.
 
 The package, by concern: `errors` (ScenarioError and how issues are worded), `fields` (Title, Period,
 UnitValue and the allowed ranges), `schema` (the Scenario model, its accessors and conversion),
-`levers` (lever amounts and units, the missing-year rule), `plausibility` (bounds relative to the region),
+`levers` (lever amounts and units, the missing-year rule), `uncertainties` (growth, graduates and
+parameter paths, and their bounds), `plausibility` (bounds relative to the region),
 `checks` (the document's top fields, parameter overrides, targets) and `yaml_io` (bounded reading with line
 numbers, jobsim.model.inputs.bounded_yaml; writing).
 """
@@ -66,11 +73,17 @@ from jobsim.model.inputs.scenario.fields import (
     UnitValue,
 )
 from jobsim.model.inputs.scenario.schema import Scenario, scenario_from_dict
+from jobsim.model.inputs.scenario.uncertainties import (
+    GRADUATES_MULTIPLIER_BOUNDS,
+    UNCERTAINTY_FIELDS,
+    Uncertainties,
+)
 from jobsim.model.inputs.scenario.yaml_io import load_scenario, parse_yaml, scenario_from_yaml, scenario_to_yaml
 
 __all__ = [
     "DOCUMENT",
     "FIRST_ALLOWED_YEAR",
+    "GRADUATES_MULTIPLIER_BOUNDS",
     "LAST_ALLOWED_YEAR",
     "MAX_PERIOD_YEARS",
     "MAX_REPLICATES",
@@ -80,6 +93,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Title",
+    "UNCERTAINTY_FIELDS",
+    "Uncertainties",
     "UnitValue",
     "load_scenario",
     "parse_yaml",

@@ -28,13 +28,14 @@ from jobsim.model.inputs.scenario.fields import (
 )
 from jobsim.model.inputs.scenario.levers import _check_levers
 from jobsim.model.inputs.scenario.plausibility import max_scale
+from jobsim.model.inputs.scenario.uncertainties import GROWTH_FIELD, _check_default_growth, _check_uncertainties
 from jobsim.model.inputs.targets import Target, indicator_unit_problem, target_set, target_set_names
 
 _TOP_FIELDS = (
-    "name", "title", "description", "region", "period", "levers", "parameters", "targets",
+    "name", "title", "description", "region", "period", "levers", "parameters", "uncertainties", "targets",
     "seed", "replicates", "scale",
 )
-_OPTIONAL_FIELDS = ("title", "description", "parameters")
+_OPTIONAL_FIELDS = ("title", "description", "parameters", "uncertainties")
 
 _ADAPTERS: dict[str, TypeAdapter] = {
     "name": TypeAdapter(StrictStr),
@@ -134,6 +135,16 @@ def _normalise(data: Any) -> tuple[dict[str, Any], _Issues]:
         if params is not None:
             out["parameters"] = params
 
+    raw_uncertainties = data.get("uncertainties")
+    if raw_uncertainties is not None:
+        overridden = data["parameters"] if isinstance(data.get("parameters"), Mapping) else {}
+        uncertainties = _check_uncertainties(raw_uncertainties, period, region, "region" in out, overridden, issues)
+        if uncertainties is not None:
+            out["uncertainties"] = uncertainties
+    if region is not None and period is not None and not (
+            isinstance(raw_uncertainties, Mapping) and GROWTH_FIELD in raw_uncertainties):
+        _check_default_growth(region, period, issues)  # a run needs growth in every year: say so now
+
     if "targets" in data:
         targets = _check_targets(data["targets"], region, period, issues)
         if targets is not None:
@@ -171,27 +182,36 @@ def _check_parameters(raw: Any, region: str | None, region_given: bool, issues: 
             issues.add(path, f"unknown parameter {name!r} for region {region}; {_choices(name, names, 'parameters', where)}")
             ok = False
             continue
-        p = known[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            issues.add(path, f"must be a number (in {p.unit}); got {_describe(value)}")
-            ok = False
-            continue
-        try:
-            v = units.parse_amount(value)
-        except units.AmountError as err:
-            issues.add(path, f"{err} (parameter {name} is in {p.unit})")
-            ok = False
-            continue
-        v = _snap(v)
-        if (p.min is not None and v < p.min) or (p.max is not None and v > p.max):
-            issues.add(
-                path,
-                f"{value!r} is outside the bounds of parameter {name}: [{_fmt(p.min)}, {_fmt(p.max)}] {p.unit}",
-            )
+        v = _parameter_value(name, value, known[name], path, issues)
+        if v is None:
             ok = False
             continue
         out[str(name)] = v
     return out if ok else None
+
+
+def _parameter_value(name: str, value: Any, p, path: str, issues: _Issues) -> float | None:
+    """One value of parameter `name` (a number, or an amount such as '1.5万', in the parameter's unit)
+    within its bounds; None after an issue. Used by `parameters:` and `uncertainties.parameters`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        issues.add(path, f"must be a number (in {p.unit}); got {_describe(value)}")
+        return None
+    try:
+        v = units.parse_amount(value)
+    except units.AmountError as err:
+        issues.add(path, f"{err} (parameter {name} is in {p.unit})")
+        return None
+    if not math.isfinite(v):
+        issues.add(path, f"{value!r} is not a finite number (parameter {name} is in {p.unit})")
+        return None
+    v = _snap(v)
+    if (p.min is not None and v < p.min) or (p.max is not None and v > p.max):
+        issues.add(
+            path,
+            f"{value!r} is outside the bounds of parameter {name}: [{_fmt(p.min)}, {_fmt(p.max)}] {p.unit}",
+        )
+        return None
+    return v
 
 
 # ---- targets -------------------------------------------------------------------------------------
@@ -247,7 +267,13 @@ def _check_targets(raw: Any, region: str | None, period: Period | None, issues: 
             if number is not None and not math.isfinite(number):
                 issues.add(_join(path, field), f"{number!r} is not a finite number: give a number such as 200 or 0.5")
         if target.tolerance is not None and target.tolerance < 0:
-            issues.add(_join(path, "tolerance"), f"{target.tolerance!r} is negative: a tolerance is the half-width of a band, >= 0")
+            issues.add(_join(path, "tolerance"), f"{target.tolerance!r} is negative: a tolerance (the half-width of an "
+                       "'about' band, or the allowance beyond a '>=' / '<=' value) is >= 0")
+        if target.wording:
+            from jobsim.model.inputs.targets import wording_problem
+            problem = wording_problem(target.wording, target.indicator, target.comparison)
+            if problem:
+                issues.add(_join(path, "comparison"), problem)
         if target.start_year > target.end_year:
             issues.add(_join(path, "end_year"), f"end_year {target.end_year} is before start_year {target.start_year}")
         elif period is not None:

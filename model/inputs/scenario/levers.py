@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -269,7 +269,22 @@ def _check_lever(lever: str, spec: Any, period: Period | None, issues: _Issues) 
         if value is None or period is None:
             return None
         return {year: value for year in period.years}
+    return _check_by_year(
+        spec, period, path, f"lever {lever}", "2021: 65万",
+        lambda item, where: _lever_amount(item, lever, where, issues), issues,
+        nested=lambda item: isinstance(item, Mapping) and _is_year_mapping(item),
+        nested_message="a year's value must be a number, an amount or {value, unit}, not another mapping",
+    )
 
+
+def _check_by_year(spec: Mapping, period: Period | None, path: str, what: str, example: str,
+                   value_of: Callable[[Any, str], float | None], issues: _Issues,
+                   nested: Callable[[Any], bool], nested_message: str) -> dict[int, float] | None:
+    """Values by year -> a value for every year of the period, by the missing-year rule (the package
+    docstring): the first year of the period must be given, a later year not given carries forward the
+    latest earlier value, years outside the period are refused. Shared by the levers and the
+    uncertainties (uncertainties.py), so that both follow one rule. `value_of(item, path)` checks one
+    year's value (None after an issue); `what` names the field in messages ("lever X")."""
     given: dict[int, float] = {}
     ok = True
     keys_ok = True
@@ -279,23 +294,23 @@ def _check_lever(lever: str, spec: Any, period: Period | None, issues: _Issues) 
             keys_ok = False
             issues.add(
                 _join(path, key),
-                f"{key!r} is not a year; give lever {lever} either one value or values by year (2021: 65万)",
+                f"{key!r} is not a year; give {what} either one value or values by year ({example})",
             )
             ok = False
             continue
         if period is not None and year not in period.years:
             issues.add(
                 _join(path, year),
-                f"year {year} of lever {lever} is outside the period {period} "
+                f"year {year} of {what} is outside the period {period} "
                 f"(allowed years {period.first_year}–{period.last_year})",
             )
             ok = False
             continue
-        if isinstance(item, Mapping) and _is_year_mapping(item):
-            issues.add(_join(path, year), "a year's value must be a number, an amount or {value, unit}, not another mapping")
+        if nested(item):
+            issues.add(_join(path, year), nested_message)
             ok = False
             continue
-        value = _lever_amount(item, lever, _join(path, year), issues)
+        value = value_of(item, _join(path, year))
         if value is None:
             ok = False
             continue
@@ -306,12 +321,18 @@ def _check_lever(lever: str, spec: Any, period: Period | None, issues: _Issues) 
         if keys_ok and not any(_as_year(k) == period.first_year for k in spec):
             issues.add(
                 path,
-                f"lever {lever}: the first year of the period ({period.first_year}) must be given; "
+                f"{what}: the first year of the period ({period.first_year}) must be given; "
                 f"later years not given carry forward the latest earlier value",
             )
         return None
     if not ok:
         return None
+    return fill_years(given, period)
+
+
+def fill_years(given: Mapping[int, float], period: Period) -> dict[int, float]:
+    """The missing-year rule: every year of the period, a year not given taking the latest earlier
+    given value (`given` must hold the period's first year)."""
     out: dict[int, float] = {}
     current = given[period.first_year]
     for year in period.years:

@@ -12,11 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from jobsim.model.inputs.scenario.checks import _OPTIONAL_FIELDS, _normalise
 from jobsim.model.inputs.scenario.errors import ScenarioError, _Issues, _pydantic_issues
 from jobsim.model.inputs.scenario.fields import MAX_REPLICATES, MAX_SCALE, MAX_SEED, Period, Title, _plain
+from jobsim.model.inputs.scenario.uncertainties import Uncertainties
 from jobsim.model.inputs.targets import Target, target_set
 
 
 class Scenario(BaseModel):
-    """A validated scenario. Lever values are stored by year, for every year of the period, in base units.
+    """A validated scenario. Lever values are stored by year, for every year of the period, in base units;
+    so are the uncertainties it gives (`uncertainties`, empty when it gives none: the defaults apply).
 
     Build one with `load_scenario(path)` or `scenario_from_dict(d)`; `Scenario(**d)` runs the same
     checks (and raises `ScenarioError`). `model_copy(update=...)` skips them: use `with_changes`.
@@ -34,6 +36,10 @@ class Scenario(BaseModel):
     )
     parameters: dict[str, float] = Field(
         default_factory=dict, description="structural-parameter overrides, each in the parameter's own unit"
+    )
+    uncertainties: Uncertainties = Field(
+        default_factory=Uncertainties,
+        description="what nobody sets (growth, graduates, parameter paths), by year; not given: the defaults",
     )
     targets: str | tuple[Target, ...] = Field(description="a target-set name, or inline targets")
     seed: int = Field(ge=0, le=MAX_SEED)
@@ -110,6 +116,13 @@ class Scenario(BaseModel):
         out["levers"] = {lever: {y: _plain(v) for y, v in values.items()} for lever, values in self.levers.items()}
         if self.parameters:
             out["parameters"] = {k: _plain(v) for k, v in self.parameters.items()}
+        if not self.uncertainties.is_empty():
+            u = self.uncertainties
+            out["uncertainties"] = {
+                **({"gdp_real_growth_percent": _by_year(u.gdp_real_growth_percent)} if u.gdp_real_growth_percent else {}),
+                **({"graduates_multiplier": _by_year(u.graduates_multiplier)} if u.graduates_multiplier else {}),
+                **({"parameters": {k: _by_year(v) for k, v in u.parameters.items()}} if u.parameters else {}),
+            }
         if isinstance(self.targets, str):
             out["targets"] = self.targets
         else:
@@ -126,6 +139,10 @@ class Scenario(BaseModel):
         for key in [k for k, v in d.items() if v is None and k in _OPTIONAL_FIELDS]:
             del d[key]
         return scenario_from_dict(d, source=f"<{self.name} with changes>")
+
+
+def _by_year(values: dict[int, float]) -> dict[int, int | float]:
+    return {int(y): _plain(v) for y, v in values.items()}
 
 
 def _target_dict(t: Target) -> dict[str, Any]:

@@ -112,6 +112,10 @@ def scenario_to_yaml(s: Scenario) -> str:
     d = s.to_dict()
     d["levers"] = {lever: _FlowMap(values) for lever, values in d["levers"].items()}
     d["period"] = _FlowMap(d["period"])
+    if "uncertainties" in d:  # year mappings on one line, as the levers'
+        u = d["uncertainties"]
+        d["uncertainties"] = {k: ({p: _FlowMap(v) for p, v in u[k].items()} if k == "parameters" else _FlowMap(u[k]))
+                              for k in u}
     body = yaml.dump(d, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
     lever_table = registry.levers()
     lines = []

@@ -57,8 +57,23 @@ def test_bundled_history_keeps_the_shared_extract_and_marks_its_additions():
     assert ours[: len(shared)] == shared  # copied unchanged, additions at the end
     h = load_history()
     added = h[h["note"].str.contains("added for jobsim")]
-    assert len(added) == len(ours) - len(shared) == 5
+    assert len(added) == len(ours) - len(shared) == 34
     assert (added["source_url"].str.startswith("http")).all() and (added["quote"] != "").all()
+    # 5 target-indicator rows (none for Jiangxi, Hunan or Fuzhou: their later figures are held back for
+    # back-tests) and 29 real GDP growth rows (an input the model conditions on), data/README.md
+    growth = added[added["indicator"] == "gdp_real_growth"]
+    other = added[added["indicator"] != "gdp_real_growth"]
+    assert len(other) == 5 and not other["region"].isin(["Jiangxi", "Hunan", "Fuzhou"]).any()
+    years = {r: sorted(p.year for p in g["start"]) for r, g in growth.groupby("region")}
+    assert years["Jiangxi"] == [2021, 2022, 2023, 2024, 2025]
+    assert years["Hunan"] == [2021, 2022, 2024, 2025]  # no 2023 figure found: the path interpolates it
+    assert sorted(set(years["China"])) == list(range(2010, 2026))
+    # China's four years with both an early and a revised figure, told apart by their notes
+    twice = sorted({y for y in years["China"] if years["China"].count(y) == 2})
+    assert twice == [2012, 2019, 2020, 2021] and len(years["China"]) == 20
+    china = growth[growth["region"] == "China"]
+    for year in twice:
+        assert sorted(china.loc[[p.year == year for p in china["start"]], "vintage"]) == ["early", "revised"], year
 
 
 @pytest.mark.parametrize(

@@ -390,7 +390,17 @@ def test_the_bundled_data_loads_and_its_conflicting_pairs_all_say_how_they_diffe
     history = load_history()
     assert len(history) == len(raw)  # no bundled row dropped or refused
     keys = history.groupby(["region", "indicator", "start", "end", "stat"]).size()
-    assert (keys > 1).sum() == 15  # the early/revised, exact/rounded pairs documented in data/README.md
+    # the early/revised, exact/rounded pairs documented in data/README.md: 15 in the shared extract and
+    # China's early and revised real GDP growth of 2012, 2019, 2020 and 2021, added for jobsim
+    assert (keys > 1).sum() == 19 and keys.max() == 2
+    added = {(r, i, s.year) for (r, i, s, _e, _st), n in keys.items() if n > 1
+             and (history[(history["region"] == r) & (history["indicator"] == i) & (history["start"] == s)]
+                  ["note"].str.contains("added for jobsim").any())}
+    assert added == {("China", "gdp_real_growth", y) for y in (2012, 2019, 2020, 2021)}
+    china = history[(history["region"] == "China") & (history["indicator"] == "gdp_real_growth")]
+    for year in (2012, 2019, 2020, 2021):
+        pair = china[[p.year == year for p in china["start"]]]
+        assert sorted(pair["vintage"]) == ["early", "revised"], year
     assert (history["replaces"] == "").all()
     assert len(load_targets()) > 0 and len(population_table()) > 0
 
@@ -398,13 +408,55 @@ def test_the_bundled_data_loads_and_its_conflicting_pairs_all_say_how_they_diffe
 # ---- the forecast origin ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("origin", [-5, 0, 1990, 2009, 2050])
+@pytest.mark.parametrize("origin", [-5, 0, 1990, 2009, 2021, 2025, 2050])
 def test_an_origin_outside_the_datas_years_is_refused_naming_the_option_and_range(origin):
+    """The allowed origins are the years of the indicator's own rows: Jiangxi's new urban jobs run 2010-2020,
+    though its real GDP growth (an input series) runs to 2025, so 2021 and 2025 are refused too."""
     history = load_history()
     lo, hi = origin_range(history, "Jiangxi", "new_urban_jobs")
     assert (lo, hi) == (2010, 2020)
-    with pytest.raises(ForecastError, match=rf"--origin {origin}: outside .*allowed: a year from 2010 to 2020"):
+    with pytest.raises(ForecastError, match=rf"--origin {origin}: outside the years of Jiangxi's new_urban_jobs "
+                                            r"data; allowed: a year from 2010 to 2020"):
         forecast_for("Jiangxi", "new_urban_jobs", origin=origin, history=history)
+
+
+def test_the_origin_range_is_the_indicators_own_years_not_the_regions():
+    history = load_history()
+    jiangxi = history[history["region"] == "Jiangxi"]
+    assert max(p.year for p in jiangxi["end"]) == 2025  # the region's rows run to 2025 (real GDP growth)
+    own = jiangxi[jiangxi["indicator"] == "new_urban_jobs"]
+    assert origin_range(history, "Jiangxi", "new_urban_jobs") == (
+        min(p.year for p in own["start"]), max(p.year for p in own["end"])) == (2010, 2020)
+    assert origin_range(history, "Jiangxi", "gdp_real_growth") == (2010, 2025)
+    assert origin_range(history, "China", "new_urban_jobs") == (2009, 2022)
+    assert origin_range(history, "Hunan", "new_urban_jobs")[1] == 2020
+    check_origin(history, "Jiangxi", "new_urban_jobs", 2020)  # the last year with data is allowed
+    check_origin(history, "Jiangxi", "gdp_real_growth", 2025)
+    assert origin_range(history, "Atlantis", "new_urban_jobs") is None
+
+
+def test_a_series_is_not_stale_because_an_input_series_runs_on(tmp_path):
+    """Without an origin a series is judged against the region's latest target data, not against its
+    input series: Jiangxi's new urban jobs (to 2020) still forecast although its GDP growth runs to 2025,
+    while a target series that stopped years before the others is still refused."""
+    history = load_history()
+    fc = forecast_for("Jiangxi", "new_urban_jobs", history=history, candidates=("naive",))
+    assert str(fc.table["period"].iloc[0]) == "2021"
+    with pytest.raises(ForecastError, match=r"last usable point is 2011, 9 years before 2020.*an origin of 2011 "):
+        forecast_for("Jiangxi", "entrepreneurship_training", history=history)
+    # a region whose target indicators end at different years: each origin range is its own indicator's
+    mine = tmp_path / "mine.csv"
+    mine.write_text(HEADER + "".join(f"Nanchang,new_urban_jobs,{y}-01,{y}-12,sum,{10 + y - 2010},10k persons\n"
+                                     for y in range(2012, 2017))
+                    + "".join(f"Nanchang,gdp_real_growth,{y}-01,{y}-12,growth,6,percent\n" for y in range(2012, 2026))
+                    + "Nanchang,registered_unemployment_rate,2018-12,2018-12,end,3.2,percent\n", encoding="utf-8")
+    h = load_history([mine])
+    assert origin_range(h, "Nanchang", "new_urban_jobs") == (2012, 2016)
+    with pytest.raises(ForecastError, match=r"--origin 2018: .*allowed: a year from 2012 to 2016"):
+        forecast_for("Nanchang", "new_urban_jobs", origin=2018, history=h)
+    with pytest.raises(ForecastError, match=r"2 years before 2018, the latest year in Nanchang's data") as info:
+        forecast_for("Nanchang", "new_urban_jobs", history=h, max_gap_years=1)
+    assert "an origin of 2016 or earlier" in str(info.value)
 
 
 @pytest.mark.parametrize("origin", [2010.5, "2019", True])
@@ -420,6 +472,17 @@ def test_forecast_origin_minus_five_on_the_command_line_is_one_line_exit_1(tmp_p
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "--origin -5: outside the years of Jiangxi's new_urban_jobs data; allowed: a year from 2010 to 2020" in result.stderr
+
+
+def test_backtest_origin_after_the_indicators_last_year_is_refused_before_calibrating():
+    """Jiangxi's real GDP growth runs to 2025, but its new urban jobs end in 2020: a back-test from 2021 or
+    later has nothing to check, and is refused (as invalid input, naming the option, value and range)."""
+    from jobsim.calibration.backtest import BacktestError, backtest
+
+    for origin in (2021, 2025):
+        with pytest.raises(BacktestError, match=rf"--origin {origin}: outside the years of Jiangxi's new_urban_jobs "
+                                                r"data; allowed: a year from 2010 to 2020"):
+            backtest("Jiangxi", "new_urban_jobs", [2019, origin], horizon=2, replicates=1, workers=1)
 
 
 # ---- the same checks in the other data files -------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from jobsim.model.inputs import registry
+from jobsim.model.inputs.growth_paths import GROWTH_PERCENT_BOUNDS, missing_default_years
 from jobsim.model.inputs.paths import PROJECT_ROOT, scenarios_dir
 from jobsim.model.inputs.regions import cities_of, region_ids
 from jobsim.model.inputs.parameters import load_parameters
@@ -30,6 +32,7 @@ from jobsim.model.inputs.scenario import (
 )
 from jobsim.model.inputs.scenario.fields import MAX_SEED
 from jobsim.model.inputs.scenario.fields import MAX_SCALE
+from jobsim.model.inputs.scenario.uncertainties import GRADUATES_MULTIPLIER_BOUNDS
 from jobsim.model.inputs.scenario.plausibility import LeverLimits, max_scale
 from jobsim.model.inputs.targets import target_set, target_set_names
 from jobsim.model.inputs.units import unit_table as units_table
@@ -488,6 +491,41 @@ def _fitting_sets(region: str, years: list[int]) -> list[str]:
     ]
 
 
+def _uncertain_value(lo: float, hi: float):
+    return st.one_of(st.floats(lo, hi, allow_nan=False), st.integers(int(math.ceil(lo)), int(math.floor(hi))))
+
+
+@st.composite
+def _by_year(draw, value, years: list[int]):
+    """One value, or values by year (the first year given, later years optional: the missing-year rule)."""
+    if draw(st.booleans()):
+        return draw(value)
+    later = draw(st.lists(st.sampled_from(years[1:]), unique=True, max_size=5)) if len(years) > 1 else []
+    return {y: draw(value) for y in [years[0], *sorted(later)]}
+
+
+@st.composite
+def _uncertainties(draw, region: str, years: list[int], overridden: dict):
+    """An `uncertainties:` mapping (or None); growth is always given when the default path does not cover
+    the period (the validator would refuse the scenario otherwise)."""
+    needs_growth = bool(missing_default_years(region, years[0], years[-1]))
+    if not needs_growth and draw(st.booleans()):
+        return None
+    u: dict = {}
+    if needs_growth or draw(st.booleans()):
+        u["gdp_real_growth_percent"] = draw(_by_year(_uncertain_value(*GROWTH_PERCENT_BOUNDS), years))
+    if draw(st.booleans()):
+        u["graduates_multiplier"] = draw(_by_year(_uncertain_value(*GRADUATES_MULTIPLIER_BOUNDS), years))
+    if region in _REGIONS_WITH_PARAMETERS and draw(st.booleans()):
+        params = load_parameters(region, use_calibrated=False)
+        free = [n for n, p in params.items() if n not in overridden and p.min is not None and p.max is not None
+                and p.unit != "date"]
+        names = draw(st.lists(st.sampled_from(free), unique=True, max_size=3))
+        u["parameters"] = {n: draw(_by_year(st.floats(params[n].min, params[n].max, allow_nan=False), years))
+                           for n in names}
+    return u
+
+
 @st.composite
 def scenario_documents(draw) -> dict:
     region = draw(st.sampled_from(region_ids()))
@@ -511,6 +549,9 @@ def scenario_documents(draw) -> dict:
             lo = p.min if p.min is not None else -1e6
             hi = p.max if p.max is not None else 1e6
             d["parameters"][n] = draw(st.floats(lo, hi, allow_nan=False))
+    uncertainties = draw(_uncertainties(region, years, d.get("parameters", {})))
+    if uncertainties is not None:
+        d["uncertainties"] = uncertainties
     sets = _fitting_sets(region, years)
     if sets and draw(st.booleans()):
         d["targets"] = draw(st.sampled_from(sets))
@@ -540,6 +581,14 @@ def test_round_trip_scenario_yaml_scenario_is_identical(doc):
     # every lever covers every year of the period
     for lever in LEVERS:
         assert list(s.lever_values(lever)) == s.years
+    # the uncertainties survive the round trip, each given one for every year
+    assert again.uncertainties == s.uncertainties
+    u = s.uncertainties
+    for values in [u.gdp_real_growth_percent, u.graduates_multiplier, *u.parameters.values()]:
+        assert not values or list(values) == s.years
+    if "uncertainties" in doc:
+        assert set(doc["uncertainties"]) == {k for k, v in s.to_dict().get("uncertainties", {}).items()} | (
+            {"parameters"} if doc["uncertainties"].get("parameters") == {} else set())
 
 
 @pytest.mark.parametrize(
