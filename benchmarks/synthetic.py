@@ -1,16 +1,22 @@
 """The synthetic set-up shared by the per-agent and the vectorised core loop.
 
 One seed gives one population: `n_workers` workers in `n_areas` areas (~5% of them unemployed, with
-geometric elapsed durations as `model/population.py` gives the initial unemployed), firms of
+geometric elapsed durations as `model/core/population.py` gives the initial unemployed), firms of
 lognormal size (mean `mean_firm_size`, sigma 1) holding the employed in proportion to size, demand
-= employment x (1 + initial vacancy rate), and a pre-drawn demand path per area and month (a random
-walk with drift, like `LabourMarketModel.update_labour_demand`, one index per area). Both versions
-read the same `CoreSetup`; neither modifies it.
+= employment x (1 + initial vacancy rate), and a pre-drawn demand path per area and month built as
+`LabourMarketModel.update_labour_demand` builds it (one index per area, no sectors): each month the
+log index grows by `employment_elasticity_to_output` x log(1 + real GDP growth) / 12, plus a
+province-wide shock common to every area and each area's own shock. Both versions read the same
+`CoreSetup`; neither modifies it.
 
 The parameters have the names of the model's parameters (`data/parameters/*.yaml`) and values in
-their bounds. The separation rate is the prior's central 0.5% a month (Jiangxi's default is 0.25%)
-and the demand volatility is at the top of its range, so that the flows the benchmark compares are
-large enough to compare and the "firm above demand lays off" path is exercised.
+their bounds; the real GDP growth (an uncertainty of a run, not a parameter) is a constant
+`GDP_REAL_GROWTH_PERCENT`. The separation rate is the prior's central 0.5% a month (Jiangxi's default
+is 0.25%) and the areas' own demand volatility is at the top of its range, so that the flows the
+benchmark compares are large enough to compare and the "firm above demand lays off" path is
+exercised. Matching is the model's: an area matching function hires = matching_efficiency x
+V^alpha x S^beta in persons (`scale` persons per agent; 1 here, so persons = agents), with the
+bundled elasticities and an efficiency that keeps unemployment near its starting level.
 """
 
 from __future__ import annotations
@@ -22,24 +28,30 @@ import numpy as np
 CORE_PARAMS: dict[str, float] = {
     "separation_rate_monthly": 0.005,
     "layoff_share": 0.5,
-    "applications_per_month": 3.0,
+    "excess_layoff_share_monthly": 0.25,
     "application_decay_per_month": 0.04,
-    "application_success_rate": 0.04,
+    "application_decay_floor": 0.3,
+    "matching_efficiency": 0.15,
+    "matching_elasticity_vacancies": 0.4,
+    "matching_elasticity_searchers": 0.6,
     "hiring_skill_weight": 2.0,
     "cross_city_search_share": 0.1,
     "initial_vacancy_rate": 0.02,
-    "labour_demand_growth_per_year": 0.015,
-    "demand_shock_sd_per_year": 0.05,
+    "employment_elasticity_to_output": 0.3,
+    "demand_common_shock_sd_per_year": 0.01,
+    "demand_idiosyncratic_shock_sd_per_year": 0.05,
     "initial_mean_unemployment_months": 10.0,
     "mean_firm_size": 25.0,
 }
+GDP_REAL_GROWTH_PERCENT = 5.0  # every month of the run (the drift is 0.3 x log 1.05 = 1.5% a year)
 
 
 @dataclass(frozen=True)
 class CoreSetup:
-    """Initial state of the core loop. Workers: area, skill, firm (-1 = unemployed), since (month the
-    current status began; the run starts at month 0). Firms: area, skill_req, base_demand.
-    demand_index[t, a]: firms' demand in month t is base_demand x demand_index[t, area]."""
+    """Initial state of the core loop. Workers: area (home, where they search), skill, firm (-1 =
+    unemployed), since (month the current status began; the run starts at month 0). Firms: area,
+    skill_req, base_demand. demand_index[t, a]: firms' demand in month t is base_demand x
+    demand_index[t, area]. scale: persons per agent, at which the matching function is evaluated."""
 
     n_areas: int
     n_months: int
@@ -53,6 +65,7 @@ class CoreSetup:
     firm_base_demand: np.ndarray
     demand_index: np.ndarray
     seed: int = 0
+    scale: float = 1.0
     notes: dict = field(default_factory=dict)
 
     @property
@@ -103,10 +116,12 @@ def make_setup(n_workers: int, seed: int = 0, n_months: int = 60, n_areas: int =
     base_demand = employment * (1.0 + p["initial_vacancy_rate"])
     skill_req = np.clip(rng.normal(0.47, 0.1, len(f_area)), 0.0, 1.0)
 
-    # Demand path by area: a random walk with drift (log index), one step per month.
-    g = p["labour_demand_growth_per_year"] / 12.0
-    shocks = rng.normal(0.0, p["demand_shock_sd_per_year"] / np.sqrt(12.0), (n_months, n_areas))
-    demand_index = np.exp(np.cumsum(g + shocks, axis=0))
+    # Demand path by area (log index), one step per month: the output path's drift, a common shock
+    # and each area's own shock, as `LabourMarketModel.update_labour_demand`.
+    drift = p["employment_elasticity_to_output"] * np.log1p(GDP_REAL_GROWTH_PERCENT / 100.0) / 12.0
+    common = rng.normal(0.0, p["demand_common_shock_sd_per_year"] / np.sqrt(12.0), (n_months, 1))
+    own = rng.normal(0.0, p["demand_idiosyncratic_shock_sd_per_year"] / np.sqrt(12.0), (n_months, n_areas))
+    demand_index = np.exp(np.cumsum(drift + common + own, axis=0))
 
     return CoreSetup(n_areas=n_areas, n_months=n_months, params=p, worker_area=area, worker_skill=skill,
                      worker_firm=firm, worker_since=since, firm_area=f_area, firm_skill_req=skill_req,

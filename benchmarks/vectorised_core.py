@@ -2,14 +2,22 @@
 
 Per month, in the model's order:
 1. demand: firms' demand follows the set-up's demand path (`update_labour_demand` in the model);
-2. separation: the same rule as `LabourMarketModel.separate_workers` (model/model.py): employees
+2. separation: the same rule as `LabourMarketModel.separate_workers` (model/core/model.py): employees
    leave at `separation_rate_monthly` (a binomial count of distinct employees, as `model.sample`
    draws it), a `layoff_share` of them involuntarily; a firm above its demand lays off each of its
-   other employees with probability 0.25 x excess / employment; vacancies = round(demand) - employment;
-3. search and matching: the unemployed (including this month's separated) search with
-   `LabourMarketModel.search_intensity` (applications x max((1 - decay)^months unemployed, 0.3) x
-   search multiplier; no training or insurance multipliers here, as there are no programmes) and
-   `jobsim.model.core.matching.match` -- the model's own function -- matches them; hires move to the firm's area.
+   other employees with probability `excess_layoff_share_monthly` x excess / employment; vacancies =
+   round(demand) - employment;
+3. search and matching: the unemployed (including this month's separated) search with the relative
+   intensity of `LabourMarketModel.search_intensity` (a new searcher = 1, falling by
+   `application_decay_per_month` per month unemployed to `application_decay_floor`, times the search
+   multiplier; no training or insurance multipliers here, as there are no programmes) and
+   `jobsim.model.core.matching.match` -- the model's own function -- matches them: each searcher
+   looks at home or, with `cross_city_search_share` (or when home has no vacancy), in an area drawn
+   by vacancies; each area hires matching_efficiency x V^alpha x S^beta (persons, rounded
+   stochastically to agents, at most V and the searchers), drawn by intensity x
+   exp(-hiring_skill_weight x skill shortfall) into vacancies drawn by firms' vacancy counts, the
+   most skilled hire to the most demanding vacancy. No one has priority here (no programmes).
+   As in the model, a worker hired in another area keeps their home area.
 
 The separation rule is re-implemented in a few lines mirroring `separate_workers` (its private
 helpers are not imported); matching is the model's. `benchmarks/per_agent_core.py` is the same loop
@@ -21,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.synthetic import CoreResult, CoreSetup
-from jobsim.model.core.matching import match
+from jobsim.model.core.matching import MatchingFunction, match
 
 
 class VectorisedCore:
@@ -41,6 +49,9 @@ class VectorisedCore:
         self.f_skill_req = setup.firm_skill_req
         self.demand = setup.firm_base_demand.copy()
         self.vacancies = np.zeros(setup.n_firms, np.int64)
+        self.no_priority = np.zeros(setup.n_workers, bool)
+        self.matching = MatchingFunction(self.p["matching_efficiency"], self.p["matching_elasticity_vacancies"],
+                                         self.p["matching_elasticity_searchers"])
         self.month = -1
         self.result = CoreResult()
 
@@ -71,7 +82,8 @@ class VectorisedCore:
         firm = self.firm[emp]
         employment = np.bincount(firm, minlength=n_firms).astype(float)
         excess = np.maximum(employment - np.ceil(self.demand), 0.0)
-        excess_rate = np.where(employment > 0, 0.25 * excess / np.maximum(employment, 1.0), 0.0)
+        excess_rate = np.where(employment > 0,
+                               p["excess_layoff_share_monthly"] * excess / np.maximum(employment, 1.0), 0.0)
         ordinary = self.sample(emp, p["separation_rate_monthly"])
         over = excess_rate[firm] > 0
         in_excess = emp[over]
@@ -89,19 +101,18 @@ class VectorisedCore:
         """`LabourMarketModel.search_intensity` without the programme multipliers (all 1 here)."""
         p = self.p
         months = np.maximum(self.month - self.since[idx], 0)
-        decay = np.maximum((1.0 - p["application_decay_per_month"]) ** months, 0.3)
-        return p["applications_per_month"] * decay * self.search_mult[idx]
+        decay = np.maximum((1.0 - p["application_decay_per_month"]) ** months, p["application_decay_floor"])
+        return decay * self.search_mult[idx]
 
     def search_and_match(self) -> int:
         p = self.p
         searchers = np.flatnonzero(self.firm < 0)
-        hired_pos, firm = match(
-            self.area[searchers], self.skill[searchers], self.search_intensity(searchers), self.f_area,
-            self.f_skill_req, self.vacancies, self.n_areas, p["cross_city_search_share"],
-            p["hiring_skill_weight"], p["application_success_rate"], self.rng)
-        idx = searchers[hired_pos]
+        result = match(
+            self.area[searchers], self.skill[searchers], self.search_intensity(searchers),
+            self.no_priority[searchers], self.f_area, self.f_skill_req, self.vacancies, self.n_areas,
+            p["cross_city_search_share"], p["hiring_skill_weight"], self.matching, self.setup.scale, self.rng)
+        idx, firm = searchers[result.hired], result.firm
         self.firm[idx] = firm
-        self.area[idx] = self.f_area[firm]
         self.since[idx] = self.month
         self.search_mult[idx] = 1.0
         np.subtract.at(self.vacancies, firm, 1)

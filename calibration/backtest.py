@@ -6,6 +6,10 @@ actual values of the following years, with the naive forecast (last observed val
 Errors: absolute, percentage, and MASE (absolute error over the in-sample mean absolute one-year
 change of the series up to the origin); coverage: whether each 80% interval held the actual value.
 
+The economy is conditioned on: each run takes the region's realised real GDP growth in the years after
+the origin (its default growth path, jobsim.model.inputs.growth_paths, which is the history in history
+years), not the growth forecast at the origin (docs/forecasting.md, "Default growth paths").
+
 Known limitation: the model starts every back-test from the region's structural data (2020 census
 structure), whatever the origin; the back-test measures the calibrated dynamics, not the start.
 """
@@ -22,7 +26,7 @@ from jobsim.calibration.calibrate import baseline_scenario, calibrate, calibrati
 from jobsim.calibration.forecast import ForecastError, check_origin, forecast_for, series_for
 from jobsim.model.inputs.history import load_history
 from jobsim.model.inputs.registry import indicators, lever_ids
-from jobsim.model.experiments.ensemble import replicate_seeds, scenario_parameters
+from jobsim.model.experiments.ensemble import replicate_seeds, scenario_parameters, scenario_uncertainties
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.units import to_base
@@ -73,6 +77,16 @@ def _mase_scale(series: pd.Series) -> float:
     return float(np.mean(diffs)) if len(diffs) else float("nan")
 
 
+def _uncertainties(scenario):
+    """The moved baseline's uncertainties (the default growth path); BacktestError when it has none."""
+    from jobsim.model.inputs.growth_paths import GrowthPathError
+
+    try:
+        return scenario_uncertainties(scenario)
+    except GrowthPathError as e:
+        raise BacktestError(str(e)) from None
+
+
 def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, data_files: list[Path] | None = None,
              replicates: int = 8, seed: int = 7, quick: bool = True, workers: int = 2, progress=None) -> Backtest:
     """Back-test `indicator` of `region` from each origin year over `horizon` years."""
@@ -84,7 +98,7 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
     variable = str(ind.at[indicator, "model_variable"])
     try:
         full, ext = series_for(history, region, indicator, max_gap_years=None)
-        for origin in origins:  # every origin within the data's years, before any calibration starts
+        for origin in origins:  # every origin within the years of the indicator's own data, before any calibration starts
             check_origin(history, ext.region, ext.indicator, origin)
     except ForecastError as e:
         raise BacktestError(str(e)) from None
@@ -124,11 +138,17 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
         scenario = baseline_scenario(region, years[0], years[-1])
         params = scenario_parameters(scenario, use_calibrated=False).with_overrides(cal.values, origin="calibrated").values
         levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
+        # A conditional back-test: the economy's realised growth after the origin (the default path is the
+        # history there), so the errors measure the labour market's response, not a GDP forecast.
+        uncertainties = _uncertainties(scenario)
         sims = []
         scale = calibration_scale(region)
         facts = area_facts(region)
         for s in replicate_seeds(seed, replicates):
-            m = RunSpec(region, facts, years[0], years[-1], levers, params, seed=s, scale=scale).build()
+            m = RunSpec(region, facts, years[0], years[-1], levers, params, seed=s, scale=scale,
+                        gdp_real_growth_percent=uncertainties.gdp_real_growth_percent,
+                        graduates_multiplier=uncertainties.graduates_multiplier,
+                        parameter_paths=uncertainties.parameter_paths).build()
             m.run()
             sims.append(region_yearly(m.recorder, [variable])[variable] / factor)
         sims = np.array(sims)

@@ -38,7 +38,7 @@ from jobsim.model.experiments.evaluators import evaluator_for
 from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.paths import calibration_params_dir
 from jobsim.model.inputs.registry import indicators, lever_ids
-from jobsim.model.experiments.ensemble import replicate_seeds
+from jobsim.model.experiments.ensemble import replicate_seeds, scenario_uncertainties
 from jobsim.model.inputs.regions import area_facts, area_ids
 from jobsim.model.inputs.scenario import Scenario, load_scenario
 
@@ -144,6 +144,9 @@ def baseline_scenario(region: str, first_year: int | None = None, last_year: int
     data = s.to_dict()
     data["period"] = {"first_year": first_year, "last_year": last_year}
     data["levers"] = levers
+    # The baseline's uncertainties are keyed by its own years; a moved baseline takes the defaults (for
+    # history years the realised growth: a conditional back-test, docs/forecasting.md).
+    data.pop("uncertainties", None)
     # The plan's targets do not apply to a moved period; a scenario needs one, so state a neutral one.
     data["targets"] = [{"indicator": "new_urban_jobs", "area": region, "start_year": first_year,
                         "end_year": last_year, "basis": "total", "comparison": ">=", "value": 0,
@@ -216,6 +219,16 @@ def build_moments(region: str, years: list[int], through: int | None = None,
                 moments.append(Moment(f"surveyed_unemployment_rate {y} (stated level)", "surveyed_unemployment_rate",
                                       [y], level, 0.006, f"{fact.get('basis', '')} level for {region} "
                                       f"({fact.get('file', 'data')}, line {fact.get('line', '?')}): {level:.3f}"))
+    # Vacancies per searcher at matching, every simulated year, held to the job centres' 求人倍率
+    # (sourced quarters; their spread, at least 10% of the level, is the sd): without it the matching
+    # function's scale and the vacancy stock are not separately identified.
+    from jobsim.model.inputs.market_facts import vacancies_per_job_seeker
+    ratios = vacancies_per_job_seeker()
+    moments.append(Moment("vacancies per job-seeker (求人倍率)", "vacancies_per_job_seeker", list(years), ratios.mean,
+                          max(ratios.sd, 0.1 * ratios.mean),
+                          "job centres' vacancies per job-seeker " + ", ".join(
+                              f"{p} {v:g}" for p, v in zip(ratios.periods, ratios.values))
+                          + " (data/economy/vacancies_per_job_seeker.csv)"))
     ratio = _loans_to_jobs(history, region, through)
     if ratio is not None:
         value, text, end = ratio
@@ -283,12 +296,17 @@ class SimulationContext:
     seeds: list[int]
     moments: list[Moment]
     variables: list[str]
+    # The baseline's uncertainties over `years` (calibration years are history years: realised growth).
+    gdp_real_growth_percent: dict[int, float] = field(default_factory=dict)
+    graduates_multiplier: dict[int, float] = field(default_factory=dict)
+    parameter_paths: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def spec(self, theta: np.ndarray, seed: int) -> RunSpec:
         params = dict(self.base)
         params.update(dict(zip(self.names, map(float, theta))))
         return RunSpec(self.region, self.facts, self.years[0], self.years[-1], self.levers, params,
-                       seed=seed, scale=self.scale)
+                       seed=seed, scale=self.scale, gdp_real_growth_percent=self.gdp_real_growth_percent,
+                       graduates_multiplier=self.graduates_multiplier, parameter_paths=self.parameter_paths)
 
 
 def _simulate(ctx: SimulationContext, theta: np.ndarray) -> dict[str, np.ndarray]:
@@ -349,10 +367,18 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
         moments, vintage = build_moments(region, years, through, history)
     scale = float(scale or calibration_scale(region))
     variables = sorted({m.variable for m in moments} | {m.denominator for m in moments if m.denominator})
+    from jobsim.model.inputs.growth_paths import GrowthPathError
+    try:
+        uncertainties = scenario_uncertainties(scenario)
+    except GrowthPathError as e:
+        raise CalibrationError(f"{region}: {e}") from None
     ctx = SimulationContext(region=region, facts=area_facts(region), years=years,
                             levers={lever: scenario.lever_values(lever) for lever in lever_ids()},
                             base=base, names=names, scale=scale, seeds=replicate_seeds(seed, replicates),
-                            moments=moments, variables=variables)
+                            moments=moments, variables=variables,
+                            gdp_real_growth_percent=uncertainties.gdp_real_growth_percent,
+                            graduates_multiplier=uncertainties.graduates_multiplier,
+                            parameter_paths=uncertainties.parameter_paths)
     distance = partial(_distance, ctx)
     x0 = np.clip(np.array([base[n] for n in names]), [b[0] for b in bounds], [b[1] for b in bounds])
     with evaluator_for(workers, n_tasks=workers) as ev:

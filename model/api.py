@@ -43,6 +43,9 @@ _LAZY_NAMES = {
     "replicate_seeds": ("jobsim.model.experiments.ensemble", "replicate_seeds"),
     "run_plan": ("jobsim.model.experiments.ensemble", "run_plan"),
     "run_spec": ("jobsim.model.experiments.ensemble", "run_spec"),
+    "RunUncertainties": ("jobsim.model.experiments.ensemble", "RunUncertainties"),
+    "scenario_uncertainties": ("jobsim.model.experiments.ensemble", "scenario_uncertainties"),
+    "GrowthPathError": ("jobsim.model.inputs.growth_paths", "GrowthPathError"),
     "Evaluator": ("jobsim.model.experiments.evaluators", "Evaluator"),
     "ProcessEvaluator": ("jobsim.model.experiments.evaluators", "ProcessEvaluator"),
     "SequentialEvaluator": ("jobsim.model.experiments.evaluators", "SequentialEvaluator"),
@@ -106,6 +109,7 @@ __all__ = sorted({"__version__", *_LAZY_NAMES} | {
     "history", "history_series", "calibration_moments", "calibrated_file", "forecast", "calibrate",
     "write_calibration", "backtest", "targets_table", "error_kind", "check_forecast_choices", "usable_series",
     "forecast_min_points", "estimate_run", "reserve_output", "output_filesystem_problem",
+    "gdp_growth_path", "gdp_growth_path_table", "compute_growth_paths", "write_growth_paths",
 })
 
 
@@ -235,6 +239,39 @@ def forecast(region: str, indicator: str, origin: int | None = None, horizon: in
 
     history = load_history(extra_files=list(data_files) if data_files else None)
     return forecast_for(region, indicator, origin=origin, horizon=horizon, history=history)
+
+
+def gdp_growth_path(region: str, first_year: int, last_year: int) -> dict[int, float]:
+    """{year: real GDP growth in percent}: the default path a run of `region` takes when its scenario gives
+    none (history, then the statistical forecast; a city takes its province's). GrowthPathError names
+    the years the path does not cover."""
+    from jobsim.model.inputs.growth_paths import default_growth_path
+
+    return default_growth_path(region, first_year, last_year)
+
+
+def gdp_growth_path_table(region: str, first_year: int, last_year: int) -> pd.DataFrame:
+    """The default path with its provenance: year, value (percent), region (whose path), basis, method, source."""
+    import pandas as pd
+
+    from jobsim.model.inputs.growth_paths import growth_path_years
+
+    rows = growth_path_years(region, first_year, last_year)
+    return pd.DataFrame([vars(r) for r in rows], columns=["year", "value", "region", "basis", "method", "source"])
+
+
+def compute_growth_paths() -> pd.DataFrame:
+    """The default growth paths recomputed from the history and the forecast (what the data file should hold)."""
+    from jobsim.calibration.growth_paths import compute_growth_paths as _compute
+
+    return _compute()
+
+
+def write_growth_paths(path: str | Path | None = None) -> Path:
+    """Recompute the default growth paths and write them (atomically; default: the bundled data file)."""
+    from jobsim.calibration.growth_paths import write_growth_paths as _write
+
+    return _write(Path(path) if path is not None else None)
 
 
 def calibrate(region: str, through: int | None = None, data_files: list[Path] | None = None, **settings):

@@ -27,7 +27,7 @@ FREE_TEXT_WIDTH = 60
 WAN = 1e4  # 万
 YI = 1e8  # 亿
 # Unit dimensions that count things, shown with 万/亿 in tables; rates are shown in percent.
-COUNTED_DIMENSIONS = ("persons", "person-times", "yuan", "posts", "firms", "count")
+COUNTED_DIMENSIONS = ("persons", "person-times", "person-years", "yuan", "posts", "firms", "count")
 RATE_DIMENSION = "rate"
 DASH = "–"
 LEGEND = (f"median [p10{DASH}p90]: the median over replicates and the range of the middle 80% of them "
@@ -167,6 +167,20 @@ def band(style: UnitStyle, median: float, p10: float, p90: float) -> str:
         return ""
     (m, lo, hi), suffix = _common_scale(style, [median, p10, p90])
     return f"{m} [{lo}{DASH}{hi}]{suffix}"
+
+
+def plus_minus(style: UnitStyle, value: float, error: float) -> str:
+    """A difference and its standard error in one magnitude, signed: '+3.20 ± 0.41万', '-0.02 ± 0.01 pp'
+    (a difference of rates is in percentage points); the error is left out when it is NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    has_error = error is not None and not (isinstance(error, float) and math.isnan(error))
+    texts, suffix = _common_scale(style, [value, error] if has_error else [value])
+    if style.kind == "rate":
+        suffix = " pp"
+    sign = "+" if value * style.factor > 0 and not texts[0].startswith("-") else ""
+    shown = f"{sign}{texts[0]}" + (f" ± {texts[1]}" if has_error else "")
+    return shown + suffix
 
 
 # ---- tables -----------------------------------------------------------------------------------------

@@ -69,6 +69,9 @@ def print_yearly(yearly: "pd.DataFrame", area: str) -> None:
 def _goal(r: dict) -> str:
     style = render.unit_style(r["unit"])
     text = f"{r['comparison']} {style.with_unit(r['target'])}"
+    tolerance = r.get("tolerance")
+    if tolerance not in (None, "") and tolerance == tolerance and float(tolerance) != 0 and r["comparison"] != "about":
+        text += f" (tolerance {style.with_unit(tolerance)})"
     return text + (f" {ASSUMED_MARK}" if r["assumption"] else "")
 
 
@@ -124,8 +127,8 @@ def results_frame(yearly: "pd.DataFrame", targets: "pd.DataFrame", area: str) ->
     y = yearly.assign(section="yearly", area=area, period=yearly["year"].astype(str))
     t = targets.rename(columns={"indicator": "variable"}).assign(section="target")
     columns = ["section", "variable", "label_zh", "label_en", "area", "period", "unit", "median", "p10", "p90",
-               "basis", "comparison", "target", "assumption", "status", "probability", "scenario_value",
-               "scenario_meets"]
+               "basis", "comparison", "target", "tolerance", "wording", "reading", "assumption", "status",
+               "probability", "scenario_value", "scenario_meets"]
     return pd.concat([y, t], ignore_index=True).reindex(columns=columns)
 
 
@@ -307,7 +310,7 @@ def run_bundled(
     render.say("\n" + header_line(run_header(base_ds, base), with_seed=False))
     print_yearly(api.yearly_table(base_ds), base.region)
     print_targets(api.scenario_targets(base_ds, base), base.describe_targets())
-    render.say("\nScenarios against the baseline (whole period; extra = mean paired difference, same seeds):")
+    render.say("\nScenarios against the baseline (whole period; gross and net; Δ = mean paired difference, same seeds):")
     print_comparison(comparison)
     render.say(f"\nresults in {out_dir}/ (NetCDF, one per scenario)")
 
@@ -319,24 +322,52 @@ def _remove_if_empty(folder: Path) -> None:
         pass
 
 
-# compare()'s columns: (header, unit the column is in, how it is shown).
-COMPARISON_COLUMNS = (
-    ("new_urban_jobs_10k", "new urban jobs, median", "10k persons"),
-    ("new_jobs_p10", "p10", "10k persons"),
-    ("new_jobs_p90", "p90", "10k persons"),
+# compare()'s columns as the table shows them. Levels: (column, header, unit the column is in); the
+# medians over replicates. Effects: (difference column, its standard-error column, header, unit); each
+# shown 'mean paired difference ± standard error'. Costs: (column, header, unit).
+COMPARISON_LEVELS = (
+    ("new_urban_jobs_10k", "new urban jobs (gross)", "10k persons"),
+    ("jobs_held_end_10k", "jobs held at end", "10k persons"),
+    ("person_years_10k", "person-years employed", "10k person-years"),
     ("surveyed_unemployment_pct", "surveyed unemployment", "percent"),
     ("spending_100m_yuan", "spending", "100M yuan"),
-    ("extra_jobs_vs_baseline_10k", "extra jobs", "10k persons"),
-    ("extra_jobs_se_10k", "± s.e.", "10k persons"),
-    ("extra_cost_100m_yuan", "extra cost", "100M yuan"),
-    ("cost_per_extra_job_yuan", "cost per extra job", "yuan"),
 )
+COMPARISON_EFFECTS = (
+    ("new_urban_jobs_diff_10k", "new_urban_jobs_diff_se_10k", "Δ new urban jobs", "10k persons"),
+    ("jobs_held_end_diff_10k", "jobs_held_end_diff_se_10k", "Δ jobs held at end", "10k persons"),
+    ("person_years_diff_10k", "person_years_diff_se_10k", "Δ person-years", "10k person-years"),
+    ("surveyed_unemployment_diff_pp", "surveyed_unemployment_diff_se_pp", "Δ surveyed rate", "percent"),
+)
+COMPARISON_COSTS = (
+    ("extra_cost_100m_yuan", "extra cost", "100M yuan"),
+    ("cost_per_extra_job_yuan", "per extra counted job", "yuan"),
+    ("cost_per_extra_job_held_yuan", "per extra job held", "yuan"),
+)
+COMPARISON_LEGEND = (
+    "levels: medians over replicates, whole period (new urban jobs and person-years summed, jobs held in the last "
+    "December, the surveyed rate averaged); Δ: mean difference from the baseline's run with the same seed ± its "
+    "standard error (pp = percentage points). New urban jobs is a gross flow (a re-hire counts again); jobs held "
+    "and person-years are net: a lever that adds counted jobs but not jobs held adds churn.")
+
+
+def _cell(r: dict, col: str, unit: str) -> str:
+    return render.unit_style(unit).text(r[col]) if r.get(col) is not None else "-"
 
 
 def print_comparison(table: "pd.DataFrame") -> None:
-    rows = render.records(table)
-    render.table(
-        ["scenario", *(Col(header, "right") for _, header, _ in COMPARISON_COLUMNS)],
-        ([r["scenario"], *(render.unit_style(unit).text(r[col]) if r[col] is not None else "-"
-                           for col, _, unit in COMPARISON_COLUMNS)] for r in rows),
-    )
+    rows = []
+    for k, r in enumerate(render.records(table)):
+        jobs = render.band(render.unit_style("10k persons"), r["new_urban_jobs_10k"], r["new_jobs_p10"],
+                           r["new_jobs_p90"]) if r.get("new_jobs_p10") is not None else _cell(r, "new_urban_jobs_10k", "10k persons")
+        levels = [jobs, *(_cell(r, col, unit) for col, _, unit in COMPARISON_LEVELS[1:])]
+        effects = [render.plus_minus(render.unit_style(unit), r[d], r[se] if r.get(se) is not None else float("nan"))
+                   if r.get(d) is not None else "-" for d, se, _, unit in COMPARISON_EFFECTS]
+        costs = [_cell(r, col, unit) for col, _, unit in COMPARISON_COSTS]
+        if k == 0:  # the baseline: no effect against itself
+            effects, costs = [render.DASH] * len(effects), [render.DASH] * len(costs)
+        scenario = r["scenario"] if r.get("paired", True) else f"{r['scenario']} (unpaired)"
+        rows.append([scenario, *levels, *effects, *costs])
+    headers = [f"{COMPARISON_LEVELS[0][1]} [p10{render.DASH}p90]", *(h for _, h, _ in COMPARISON_LEVELS[1:]),
+               *(f"{h} ± s.e." for _, _, h, _ in COMPARISON_EFFECTS), *(h for _, h, _ in COMPARISON_COSTS)]
+    render.table(["scenario", *(Col(h, "right") for h in headers)], rows)
+    render.say(COMPARISON_LEGEND)

@@ -2,10 +2,13 @@
 
 The recorder counts, per month and area, in agents: worker stocks by residence and status, the
 flows between statuses, the event counters of `WorkerPopulation.transition` (job entries, natural
-attrition, re-employment, hard-to-employ placed, rural transfer), a few stocks the indicators need
-(registered unemployed, insurance, vacancies, firm jobs, trainees) and the programmes' tallies (in
-persons or yuan). What the official indicators are, computed from these arrays (new urban jobs,
-unemployment rates ...), and the labelled Dataset of a run are defined once, in
+attrition, re-employment, hard-to-employ placed, rural transfer, and the urban job entries split
+by who enters: first jobs, re-hires after a separation in the same calendar year, other returns to
+work, programme placements), a few stocks the indicators need (registered unemployed, insurance,
+vacancies, firm jobs, trainees), the market at the matching stage (searchers, vacancies open,
+hires the matching made) and the programmes' tallies (in persons or yuan). What the official
+indicators are, computed from these arrays (new urban jobs, unemployment rates ...), and the
+labelled Dataset of a run are defined once, in
 `jobsim.model.outputs.indicators` and `jobsim.model.outputs.dataset`; the core holds no formula of
 an indicator and no xarray.
 """
@@ -17,12 +20,22 @@ import numpy as np
 from jobsim.model.core import agents as A
 
 COUNTERS = ("urban_job_entries", "natural_attrition", "reemployment_of_unemployed",
-            "hard_to_employ_employed", "rural_labour_transferred")
+            "hard_to_employ_employed", "rural_labour_transferred",
+            "hires_first_job", "hires_rehire_same_year", "hires_other", "programme_placements")
 _COUNTER_FIELDS = {"urban_job_entries": "urban_job_entries", "natural_attrition": "natural_attrition",
                    "reemployment_of_unemployed": "reemployment", "hard_to_employ_employed": "hard_to_employ_placed",
-                   "rural_labour_transferred": "rural_transferred"}
+                   "rural_labour_transferred": "rural_transferred",
+                   "hires_first_job": "hires_first_job", "hires_rehire_same_year": "hires_rehire_same_year",
+                   "hires_other": "hires_other", "programme_placements": "programme_placements"}
+# The four kinds of urban job entry (MonthCounters): they sum to urban_job_entries, area by area.
+HIRE_KINDS = ("hires_first_job", "hires_rehire_same_year", "hires_other", "programme_placements")
 STOCK_EXTRAS = ("registered_unemployed", "ui_recipients", "ui_insured", "vacancies", "firm_jobs",
                 "trainees_in_training")
+# The market at the matching stage, by area (agents; the model's arrays, reset each month): searchers,
+# vacancies open when matching starts, and the hires the matching made.
+MARKET = ("job_searchers", "market_vacancies", "hires")
+_MARKET_FIELDS = {"job_searchers": "market_searchers", "market_vacancies": "market_vacancies",
+                  "hires": "market_hires"}
 RESIDENCE_NAMES = ("rural", "urban")  # the residence axis of `stocks` (index = WorkerPopulation.urban)
 
 
@@ -42,6 +55,7 @@ class MonthlyRecorder:
         self.flows = np.zeros((n, a, A.N_SOURCES, A.N_DESTINATIONS), np.int64)
         self.counters = {k: np.zeros((n, a), np.int64) for k in COUNTERS}
         self.extras = {k: np.zeros((n, a), np.float64) for k in STOCK_EXTRAS}
+        self.market = {k: np.zeros((n, a), np.float64) for k in MARKET}
         self.tallies = {k: np.zeros((n, a), np.float64) for k in model._tallies}
         self.initial = model.status_stocks()
         self.t = 0
@@ -65,6 +79,8 @@ class MonthlyRecorder:
         self.extras["vacancies"][t] = np.bincount(f.area, weights=m.vacancies, minlength=a)
         self.extras["firm_jobs"][t] = self.stocks[t][:, :, A.EMPLOYED_FIRM].sum(axis=1)
         self.extras["trainees_in_training"][t] = self.stocks[t][:, :, A.IN_TRAINING].sum(axis=1)
+        for name, field in _MARKET_FIELDS.items():
+            self.market[name][t] = getattr(m, field)
         for k, v in m._tallies.items():
             self.tallies[k][t] = v
         self.t += 1

@@ -68,6 +68,13 @@ class MonthCounters:
     reemployment: np.ndarray = field(init=False)
     hard_to_employ_placed: np.ndarray = field(init=False)
     rural_transferred: np.ndarray = field(init=False)
+    # Urban job entries split by who enters (they sum to urban_job_entries): a first job (never held
+    # one), a re-hire after leaving a job in the same calendar year (the churn the yearly gross flow
+    # counts twice), any other return to work, and placements a programme makes or pays for.
+    hires_first_job: np.ndarray = field(init=False)
+    hires_rehire_same_year: np.ndarray = field(init=False)
+    hires_other: np.ndarray = field(init=False)
+    programme_placements: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.flows = np.zeros((self.n_areas, N_SOURCES, N_DESTINATIONS), dtype=np.int64)
@@ -77,6 +84,10 @@ class MonthCounters:
         self.reemployment = z()
         self.hard_to_employ_placed = z()
         self.rural_transferred = z()
+        self.hires_first_job = z()
+        self.hires_rehire_same_year = z()
+        self.hires_other = z()
+        self.programme_placements = z()
         self._pending: list[np.ndarray] = []
 
     def add_flows(self, keys: np.ndarray) -> None:
@@ -92,7 +103,8 @@ class MonthCounters:
     def reset(self) -> None:
         self._pending = []
         for arr in (self.flows, self.urban_job_entries, self.natural_attrition, self.reemployment,
-                    self.hard_to_employ_placed, self.rural_transferred):
+                    self.hard_to_employ_placed, self.rural_transferred, self.hires_first_job,
+                    self.hires_rehire_same_year, self.hires_other, self.programme_placements):
             arr.fill(0)
 
 
@@ -108,7 +120,12 @@ class WorkerPopulation:
     (training raises hiring chances until then); entre_until (entrepreneurship-trained until then);
     grad_month (month of graduation, NEVER if none); transfer_pending (a farm worker who left farm
     work and counts as transferred when hired); search_mult (after-programme search multiplier);
-    retire_month (statutory retirement month; farm workers: farm exit age).
+    retire_month (statutory retirement month; farm workers: farm exit age); last_job_end (month the
+    worker last left a non-farm job, NEVER if they have held none); priority (a searcher placed first
+    in this month's matching: a programme placement, an intern the host keeps, a graduate with an offer);
+    uid (a worker's number for the whole run: row indices change when the arrays are compacted);
+    spell_start (month the current spell without work began: a course or an internship taken while
+    unemployed does not end the spell, so returning from one does not make a searcher "new" again).
     """
 
     ARRAYS = {
@@ -117,11 +134,14 @@ class WorkerPopulation:
         "firm": np.int32, "until": np.int32, "post_kind": np.int8, "registered": bool, "hard": bool,
         "cert_draw": np.float64, "insured": bool, "ui_left": np.int16, "trained_until": np.int32,
         "entre_until": np.int32, "grad_month": np.int32, "transfer_pending": bool,
-        "search_mult": np.float64, "retire_month": np.int32,
+        "search_mult": np.float64, "retire_month": np.int32, "last_job_end": np.int32,
+        "priority": bool, "uid": np.int64, "spell_start": np.int32,
     }
 
     def __init__(self, columns: dict[str, np.ndarray], counters: MonthCounters):
         n = len(columns["area"])
+        columns = dict(columns, uid=np.arange(n))
+        self.next_uid = n
         for name, dtype in self.ARRAYS.items():
             arr = np.asarray(columns[name], dtype=dtype)
             if arr.shape != (n,):
@@ -136,14 +156,17 @@ class WorkerPopulation:
     def append(self, columns: dict[str, np.ndarray], month: int) -> np.ndarray:
         """Add new entrants (their `status` is where they enter); record them as entries. Returns their indices."""
         start = len(self)
+        columns = dict(columns, uid=np.arange(self.next_uid, self.next_uid + len(columns["area"])))
         for name, dtype in self.ARRAYS.items():
             setattr(self, name, np.concatenate([getattr(self, name), np.asarray(columns[name], dtype=dtype)]))
+        self.next_uid += len(columns["area"])
         idx = np.arange(start, len(self))
         c = self.counters
         to = self.status[idx].astype(np.int64)
         c.add_flows((self.area[idx].astype(np.int64) * N_SOURCES + ENTRY) * N_DESTINATIONS + to)
         entering_job = _IS_EMPLOYED[to] & self.urban[idx]
         c.urban_job_entries += np.bincount(self.area[idx][entering_job], minlength=c.n_areas)
+        c.hires_first_job += np.bincount(self.area[idx][entering_job], minlength=c.n_areas)
         self.since[idx] = month
         return idx
 
@@ -164,8 +187,16 @@ class WorkerPopulation:
             setattr(self, name, getattr(self, name)[keep])
 
     # -- the one way statuses change --------------------------------------------------------
-    def transition(self, idx: np.ndarray, destination: int | np.ndarray, month: int) -> None:
-        """Move workers `idx` to `destination` (a status, or RETIRED/DIED/MIGRATED_OUT), recording the flow."""
+    def transition(self, idx: np.ndarray, destination: int | np.ndarray, month: int,
+                   programme: bool = False, job_area: np.ndarray | None = None) -> None:
+        """Move workers `idx` to `destination` (a status, or RETIRED/DIED/MIGRATED_OUT), recording the flow.
+
+        `programme`: the move is a placement a programme makes or pays for (a loan-backed start-up
+        of its borrower); entries into a subsidised post always are. `job_area`: the area of the job
+        entered or left, where it differs from the residence (a firm in another city). Stocks and
+        flows stay by residence, as the labour-force survey counts them; urban job entries and
+        natural attrition are counted where the job is, as employment registration (就业登记, by
+        the employer's locality) counts new urban jobs."""
         if len(idx) == 0:
             return
         c = self.counters
@@ -182,6 +213,7 @@ class WorkerPopulation:
             # Entry into employment: the moment re-employment, hard-to-employ placement and a pending
             # rural transfer are counted. A transferred rural worker becomes an urban worker.
             e, ea = idx[entering], area[entering]
+            workplace = ea if job_area is None else np.asarray(job_area, np.int64)[entering]
             pending = self.transfer_pending[e]
             if pending.any():
                 c.rural_transferred += np.bincount(ea[pending], minlength=c.n_areas)
@@ -189,18 +221,32 @@ class WorkerPopulation:
                 self.transfer_pending[e[pending]] = False
             c.reemployment += np.bincount(ea[self.registered[e]], minlength=c.n_areas)
             c.hard_to_employ_placed += np.bincount(ea[self.hard[e]], minlength=c.n_areas)
-            c.urban_job_entries += np.bincount(ea[self.urban[e]], minlength=c.n_areas)
+            urban_e = self.urban[e]
+            c.urban_job_entries += np.bincount(workplace[urban_e], minlength=c.n_areas)
+            # Kind of entry: 0 first job, 1 re-hire in the same year, 2 other, 3 programme placement.
+            last = self.last_job_end[e]
+            kind = np.where(last == NEVER, 0, np.where(last // 12 == month // 12, 1, 2))
+            kind[(dst[entering] == SUBSIDISED_POST) | programme] = 3
+            by_kind = np.bincount(workplace[urban_e] * 4 + kind[urban_e], minlength=c.n_areas * 4).reshape(c.n_areas, 4)
+            c.hires_first_job += by_kind[:, 0]
+            c.hires_rehire_same_year += by_kind[:, 1]
+            c.hires_other += by_kind[:, 2]
+            c.programme_placements += by_kind[:, 3]
             self.registered[e] = False
             self.hard[e] = False
             self.ui_left[e] = 0
+        self.last_job_end[idx[was_emp & ~is_emp]] = month
         attrition = was_emp & self.urban[idx] & ((dst == RETIRED) | (dst == DIED))
         if attrition.any():
-            c.natural_attrition += np.bincount(area[attrition], minlength=c.n_areas)
+            workplace = area if job_area is None else np.asarray(job_area, np.int64)
+            c.natural_attrition += np.bincount(workplace[attrition], minlength=c.n_areas)
         leaving = dst >= N_STATUS
         new_status = dst.astype(np.int8)
         new_status[leaving] = GONE
         self.status[idx] = new_status
         self.since[idx] = month
+        back_from_programme = (src == IN_TRAINING) | (src == INTERNSHIP)
+        self.spell_start[idx[(dst == UNEMPLOYED) & ~back_from_programme]] = month
         # Leaving a job or a programme clears what belonged to it.
         self.firm[idx[(dst != EMPLOYED_FIRM) & (dst != SELF_EMPLOYED)]] = -1
         self.post_kind[idx[dst != SUBSIDISED_POST]] = POST_NONE
@@ -209,7 +255,7 @@ class WorkerPopulation:
 class FirmPopulation:
     """Firm agents as arrays; each stands for `scale` identical firms whose size equals its worker count.
 
-    area, sector (0 industry, 1 services, 2 public sector); demand: desired employment (worker agents);
+    area, sector (0 industry, 1 services); demand: desired employment (worker agents);
     base_demand: incumbents' demand before the demand path; skill_req; loan_backed (started or expanded
     with a guaranteed loan); birth (month); owner (worker index of an owner-founder, or -1);
     entre_owner (owner entrepreneurship-trained); alive; displacement (loan-backed demand that
@@ -221,7 +267,7 @@ class FirmPopulation:
         "skill_req": np.float64, "loan_backed": bool, "birth": np.int32, "owner": np.int32,
         "entre_owner": bool, "alive": bool, "displacement": np.float64,
     }
-    INDUSTRY, SERVICES, PUBLIC = 0, 1, 2
+    INDUSTRY, SERVICES = 0, 1
 
     def __init__(self, columns: dict[str, np.ndarray]):
         n = len(columns["area"])

@@ -2,8 +2,9 @@
 
 `LabourMarketModel.step()` reads as the order of events in a month. Workers and firms are arrays
 (`model/agents.py`) updated in bulk; programmes are Mesa agents (`model/programmes.py`); Mesa's
-`Model` provides the random-number generator (`self.rng`) from the seed, so the same scenario and
-seed give bit-identical results.
+`Model` provides the generator that builds the population (`self.rng`) from the seed, and each
+monthly process and programme draws from its own stream spawned from the same seed (`STREAMS`), so
+the same scenario and seed give bit-identical results and a lever change leaves other processes' draws alone.
 """
 
 from __future__ import annotations
@@ -12,14 +13,21 @@ import mesa
 import numpy as np
 
 from jobsim.model.core import agents as A
-from jobsim.model.core.agents import FirmPopulation
-from jobsim.model.core.matching import match
+from jobsim.model.core.matching import MatchingFunction, match
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.core.population import build_population, new_worker_columns, stochastic_round
 from jobsim.model.core.programmes import (
     GrassrootsProgramme, InternshipProgramme, LoanProgramme, PublicWelfarePosts, TrainingProgramme,
     UnemploymentInsurance,
 )
+
+# The model's random streams, one per process (and one per programme, named by its class), spawned
+# from the run's seed in this fixed order: a lever change then leaves the other processes' draws in
+# place, so paired differences measure the lever rather than the noise (DESIGN.md, Randomness).
+STREAMS = ("demography", "entry", "demand", "firm_exits", "separations", "vacancies", "rural_transfer",
+           "matching", "own_business", "participation", "registration",
+           "TrainingProgramme", "LoanProgramme", "PublicWelfarePosts", "InternshipProgramme",
+           "GrassrootsProgramme", "UnemploymentInsurance")
 
 # Variables tallied per area and month (persons, person-times, firms or yuan).
 TALLIES = (
@@ -44,15 +52,27 @@ class LabourMarketModel(mesa.Model):
         self.region = spec.region
         self.first_year, self.last_year = spec.first_year, spec.last_year
         self.levers = {k: dict(v) for k, v in spec.levers.items()}
-        self.p = dict(spec.parameters)
+        missing = spec.missing_growth_years()
+        if missing:
+            raise ValueError(f"gdp_real_growth_percent: no value for {missing}; the model needs the real GDP "
+                             f"growth of every year {spec.first_year}-{spec.last_year} (an uncertainty of the run)")
+        self.p = spec.parameters_in(spec.first_year)
         self.scale = float(spec.scale)
         self.start_month = self.first_year * 12
-        self.month = self.start_month - 1  # the month being simulated (year*12 + month-1)
         self.n_months = (self.last_year - self.first_year + 1) * 12
+        # The run begins `warm_up_months` before the period with the first year's levers and growth,
+        # unrecorded, so that the period starts from the model's own flows instead of the synthetic
+        # population's first-month transient (a burn-in).
+        self.warm_up_months = int(round(self.p["warm_up_months"]))
+        built_month = self.start_month - self.warm_up_months
+        self.month = built_month - 1  # the month being simulated (year*12 + month-1)
+        self.recording = False
 
+        self.streams = {name: np.random.default_rng(child) for name, child
+                        in zip(STREAMS, np.random.SeedSequence(spec.seed).spawn(len(STREAMS)))}
         self.facts = list(spec.facts)
         self.workers, self.firms, self.build_report = build_population(
-            spec.facts, self.scale, self.p, self.start_month, self.rng)
+            spec.facts, self.scale, self.p, built_month, self.rng)
         self.n_areas = len(self.facts)
         self.area_ids = [f.id for f in self.facts]
         self.min_wage = np.array([f.minimum_wage_monthly_yuan for f in self.facts])
@@ -61,12 +81,18 @@ class LabourMarketModel(mesa.Model):
         self.outside_share = np.array([f.outside_province_share_of_transfers for f in self.facts])
         self.displaced_demand = np.zeros(self.n_areas)
         self.demand_index = np.ones((self.n_areas, 2))  # incumbent demand path by area and sector
+        self.matching = MatchingFunction(self.p["matching_efficiency"], self.p["matching_elasticity_vacancies"],
+                                         self.p["matching_elasticity_searchers"])
         self.laid_off_this_month = np.empty(0, np.int64)
         self.vacancies = np.zeros(len(self.firms), np.int64)
         self._tallies = {name: np.zeros(self.n_areas) for name in TALLIES}
-        self.initial_stocks = self.status_stocks()
-        # Unemployment-insurance coverage of urban firm jobs per area (insured / urban firm employees at the start).
-        urban_firm = self.initial_stocks[:, 1, A.EMPLOYED_FIRM] * self.scale
+        # The market this month, by area, at the matching stage (agents): searchers, open vacancies,
+        # and hires the matching function made.
+        self.market_searchers = np.zeros(self.n_areas)
+        self.market_vacancies = np.zeros(self.n_areas)
+        self.market_hires = np.zeros(self.n_areas)
+        # Unemployment-insurance coverage of urban firm jobs per area (insured / urban firm employees as built).
+        urban_firm = self.status_stocks()[:, 1, A.EMPLOYED_FIRM] * self.scale
         self.insurance_coverage = np.array([min(1.0, f.ui_insured / max(u, 1.0)) for f, u in zip(self.facts, urban_firm)])
 
         # Programmes in a fixed order (Mesa's AgentSet keeps insertion order when not shuffled).
@@ -75,6 +101,10 @@ class LabourMarketModel(mesa.Model):
              InternshipProgramme(self), GrassrootsProgramme(self), UnemploymentInsurance(self)],
             random=self.random,
         )
+        for _ in range(self.warm_up_months):
+            self.step()
+        self.recording = True
+        self.initial_stocks = self.status_stocks()
         from jobsim.model.core.accounting import MonthlyRecorder  # local: accounting imports model constants
         self.recorder = MonthlyRecorder(self)
 
@@ -87,8 +117,13 @@ class LabourMarketModel(mesa.Model):
     def month_of_year(self) -> int:
         return self.month % 12
 
+    @property
+    def period_year(self) -> int:
+        """The year whose levers and growth apply: the first year during the warm-up."""
+        return max(self.year, self.first_year)
+
     def lever(self, lever_id: str) -> float:
-        return float(self.levers[lever_id][self.year])
+        return float(self.levers[lever_id][self.period_year])
 
     # --- the month -----------------------------------------------------------------------------
     def step(self) -> None:
@@ -104,7 +139,8 @@ class LabourMarketModel(mesa.Model):
         self.search_and_match()              # searchers apply, firms hire
         self.enter_and_leave_labour_force()  # discouraged searchers, re-entrants
         self.register_and_certify()          # registration with the employment service, hard-to-employ
-        self.recorder.record()
+        if self.recording:
+            self.recorder.record()
         if self.month_of_year == 11:
             self.workers.compact(self.firms)
         if self.month >= self.start_month + self.n_months - 1:
@@ -121,18 +157,23 @@ class LabourMarketModel(mesa.Model):
 
     def begin_month(self) -> None:
         self.month += 1
+        if self.month_of_year == 0 and self.spec.parameter_paths:
+            # Year-keyed parameter values (a scenario's uncertainties) take effect each January.
+            self.p = self.spec.parameters_in(self.year)
+            self.matching = MatchingFunction(self.p["matching_efficiency"], self.p["matching_elasticity_vacancies"],
+                                             self.p["matching_elasticity_searchers"])
         self.workers.counters.reset()
-        for arr in self._tallies.values():
+        for arr in (*self._tallies.values(), self.market_searchers, self.market_vacancies, self.market_hires):
             arr.fill(0.0)
         self.laid_off_this_month = np.empty(0, np.int64)
 
-    def sample(self, idx: np.ndarray, prob: float) -> np.ndarray:
+    def sample(self, idx: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
         """Each of `idx` independently with probability `prob`: a binomial count, then that many
         distinct members at random (much cheaper than one uniform per agent for rare events)."""
-        k = self.rng.binomial(len(idx), prob) if len(idx) else 0
+        k = rng.binomial(len(idx), prob) if len(idx) else 0
         if k == 0:
             return np.empty(0, np.int64)
-        return np.sort(self.rng.choice(idx, size=k, replace=False))
+        return np.sort(rng.choice(idx, size=k, replace=False))
 
     # --- tallies (programmes and processes add their counts here) -----------------------------
     def tally(self, name: str, idx: np.ndarray | None = None, per_person: float | np.ndarray = 1.0,
@@ -162,7 +203,7 @@ class LabourMarketModel(mesa.Model):
     def age_and_exit(self) -> None:
         w, now = self.workers, self.month
         alive = np.flatnonzero(w.status >= 0)
-        dies = self.sample(alive, self.p["mortality_rate_per_year"] / 12.0)
+        dies = self.sample(alive, self.p["mortality_rate_per_year"] / 12.0, self.streams["demography"])
         # Programme participants finish their spell first; everyone else retires on time.
         st = w.status
         retiring = np.flatnonzero((w.retire_month <= now) & (st >= 0) & (st != A.SUBSIDISED_POST)
@@ -171,17 +212,17 @@ class LabourMarketModel(mesa.Model):
         # Record the exits first (owners leave as self-employed: natural attrition), then close the
         # businesses they owned (their staff become unemployed).
         owned = self._owned_firms(np.concatenate([dies, retiring]))
-        w.transition(dies, A.DIED, now)
-        w.transition(retiring, A.RETIRED, now)
+        w.transition(dies, A.DIED, now, job_area=self.job_area(dies))
+        w.transition(retiring, A.RETIRED, now, job_area=self.job_area(retiring))
         self._close_firms(owned)
 
     def enter_labour_market(self) -> None:
         """Young people leaving school each month (urban ones search, rural ones farm until they
         transfer) and, in July, the college graduates who stay in the region."""
-        p, rng, now, facts = self.p, self.rng, self.month, self.facts
+        p, rng, now, facts = self.p, self.streams["entry"], self.month, self.facts
         youth = np.array([f.population * f.share_age_0_14 / 15.0 for f in facts]) * (1.0 - p["college_entry_rate"]) / 12.0
         n_youth = stochastic_round(youth / self.scale, rng)
-        grads = np.array([f.graduates_per_year * f.graduate_stay_share for f in facts])
+        grads = np.array([f.graduates_per_year * f.graduate_stay_share for f in facts]) * self.spec.graduates_multiplier.get(self.year, 1.0)
         n_grads = stochastic_round(grads / self.scale, rng) if self.month_of_year == 6 else np.zeros(self.n_areas, np.int64)
         ny, ng = int(n_youth.sum()), int(n_grads.sum())
         if ny + ng == 0:
@@ -190,31 +231,52 @@ class LabourMarketModel(mesa.Model):
         urban_share = np.array([f.urbanisation_rate for f in facts])
         urban = np.concatenate([rng.random(ny) < urban_share[area[:ny]], np.ones(ng, bool)])
         college = np.concatenate([np.zeros(ny, bool), np.ones(ng, bool)])
-        status = np.where(urban | college, A.UNEMPLOYED, A.FARM).astype(np.int8)
+        # Rural school leavers mostly look for non-farm work straight away (a rural transfer once
+        # hired, or on leaving the province); the rest farm until they transfer.
+        nonfarm = urban | college | (rng.random(ny + ng) < p["rural_school_leavers_nonfarm_share"])
+        rural_nonfarm = nonfarm & ~urban
+        # Those who go to work outside the province are rural labour transferred on leaving school and
+        # never join the region's labour force; the others search locally (a transfer once hired).
+        outside = rural_nonfarm & (rng.random(ny + ng) < self.outside_share[area])
+        c = self.workers.counters
+        c.rural_transferred += np.bincount(area[outside], minlength=self.n_areas)
+        c.add_flows((area[outside].astype(np.int64) * A.N_SOURCES + A.ENTRY) * A.N_DESTINATIONS + A.MIGRATED_OUT)
+        stay = ~outside
+        area, urban, college, rural_nonfarm = area[stay], urban[stay], college[stay], rural_nonfarm[stay]
+        status = np.where(nonfarm[stay], A.UNEMPLOYED, A.FARM).astype(np.int8)
+        ny = int(stay[:ny].sum())
+        n = len(area)
         # Whole months (Python ints) keep the ages integer arrays, as the birth months need.
         entry_age_months = np.where(college, int(round(p["entry_age_college_graduates_years"] * 12)),
                                     int(round(p["entry_age_school_leavers_years"] * 12)))
-        age_months = entry_age_months + rng.integers(0, 12, ny + ng)
-        male = rng.random(ny + ng) < np.array([f.male_share for f in facts])[area]
-        cols = new_worker_columns(ny + ng, area.astype(np.int16), status, (now - age_months).astype(np.int32), male,
+        age_months = entry_age_months + rng.integers(0, 12, n)
+        male = rng.random(n) < np.array([f.male_share for f in facts])[area]
+        cols = new_worker_columns(n, area.astype(np.int16), status, (now - age_months).astype(np.int32), male,
                                   college, urban, rng, p, now)
         idx = self.workers.append(cols, now)
+        self.workers.transfer_pending[idx[rural_nonfarm]] = True
         if ng:
             graduates = idx[ny:]
             self.workers.grad_month[graduates] = now
-            self.place_in_vacancies(graduates[rng.random(ng) < p["graduate_employed_at_arrival"]])
+            # Graduates with an offer in hand are placed first in this month's matching (they take a
+            # vacancy within the market's hires, not on top of them).
+            self.give_priority(graduates[rng.random(ng) < p["graduate_employed_at_arrival"]])
 
     # --- firms --------------------------------------------------------------------------------
     def update_labour_demand(self) -> None:
-        f, p, rng = self.firms, self.p, self.rng
-        g = p["labour_demand_growth_per_year"] / 12.0
-        shocks = rng.normal(0.0, p["demand_shock_sd_per_year"] / np.sqrt(12.0), self.demand_index.shape)
-        self.demand_index *= np.exp(g + shocks)
-        incumbent = (~f.loan_backed) & (f.sector != FirmPopulation.PUBLIC) & f.alive
-        sector = np.minimum(f.sector, 1)
-        level = self.demand_index[f.area, sector] * (1.0 + p["demand_level_shift"])
+        """Incumbents' labour demand follows real output: each month the demand index grows by the
+        employment elasticity times the year's real GDP growth (log points, spread over twelve months),
+        plus a province-wide shock common to every city and sector and smaller shocks of each city and
+        sector. Loan-backed demand that is not additional displaces incumbents' demand in its area."""
+        f, p, rng = self.firms, self.p, self.streams["demand"]
+        growth = np.log1p(self.spec.gdp_real_growth_percent[self.period_year] / 100.0)
+        drift = p["employment_elasticity_to_output"] * growth / 12.0
+        common = rng.normal(0.0, p["demand_common_shock_sd_per_year"] / np.sqrt(12.0))
+        own = rng.normal(0.0, p["demand_idiosyncratic_shock_sd_per_year"] / np.sqrt(12.0), self.demand_index.shape)
+        self.demand_index *= np.exp(drift + common + own)
+        incumbent = (~f.loan_backed) & f.alive
+        level = self.demand_index[f.area, f.sector] * (1.0 + p["demand_level_shift"])
         path = f.base_demand * level
-        # Loan-backed demand that is not additional displaces incumbents' demand in the same area.
         total = np.bincount(f.area[incumbent], weights=path[incumbent], minlength=self.n_areas)
         keep_share = np.clip(1.0 - self.displaced_demand / np.maximum(total, 1e-9), 0.0, 1.0)
         f.demand[incumbent] = path[incumbent] * keep_share[f.area[incumbent]]
@@ -230,7 +292,7 @@ class LabourMarketModel(mesa.Model):
                            [p["startup_exit_hazard_year1"], p["startup_exit_hazard_year2"], p["startup_exit_hazard_year3"]],
                            p["startup_exit_hazard_later"])
         hazard = np.where(f.entre_owner[lb], hazard * p["entrepreneurship_survival_multiplier"], hazard)
-        exits = lb[self.rng.random(len(lb)) < 1.0 - (1.0 - hazard) ** (1.0 / 12.0)]
+        exits = lb[self.streams["firm_exits"].random(len(lb)) < 1.0 - (1.0 - hazard) ** (1.0 / 12.0)]
         self._close_firms(exits)
 
     def _close_firms(self, firms: np.ndarray) -> None:
@@ -259,14 +321,14 @@ class LabourMarketModel(mesa.Model):
         return owned[self.firms.alive[owned]]
 
     def separate_workers(self) -> None:
-        w, f, p, rng, now = self.workers, self.firms, self.p, self.rng, self.month
+        w, f, p, rng, now = self.workers, self.firms, self.p, self.streams["separations"], self.month
         emp = np.flatnonzero(w.status == A.EMPLOYED_FIRM)
         firm = w.firm[emp]
         employment = np.bincount(firm, minlength=len(f)).astype(float)
         # Quits and ordinary layoffs at the separation rate; firms above demand lay off a share of the excess.
         excess = np.maximum(employment - np.ceil(f.demand), 0.0)
         excess_rate = np.where(employment > 0, p["excess_layoff_share_monthly"] * excess / np.maximum(employment, 1.0), 0.0)
-        ordinary = self.sample(emp, p["separation_rate_monthly"])
+        ordinary = self.sample(emp, p["separation_rate_monthly"], rng)
         over = excess_rate[firm] > 0
         in_excess = emp[over]
         extra = in_excess[rng.random(len(in_excess)) < excess_rate[firm[over]]]
@@ -276,19 +338,34 @@ class LabourMarketModel(mesa.Model):
         self.laid_off_this_month = np.concatenate([self.laid_off_this_month, laid_off])
         # Self-employed without a loan-backed firm close their business at the same rate.
         own = np.flatnonzero((w.status == A.SELF_EMPLOYED) & (w.firm < 0))
-        closing = self.sample(own, p["separation_rate_monthly"])
+        closing = self.sample(own, p["separation_rate_monthly"], rng)
         w.transition(closing, A.UNEMPLOYED, now)
-        # New vacancies: demand not yet filled.
+        # Open vacancies: demand not yet filled.
         employment = np.bincount(w.firm[w.status == A.EMPLOYED_FIRM], minlength=len(f)).astype(float)
         self.vacancies = np.where(f.alive, np.maximum(np.round(f.demand) - employment, 0), 0).astype(np.int64)
+        self._withdraw_vacancies()
+
+    def _withdraw_vacancies(self) -> None:
+        """Firms give up a share of their open vacancies each month and lower their demand by as much:
+        output plans adapt to the labour a firm can find, so demand growing faster than the labour
+        force raises the vacancy stock to a level (vacancies per searcher) instead of without end."""
+        f = self.firms
+        withdrawn = self.streams["vacancies"].binomial(self.vacancies, self.p["vacancy_withdrawal_rate_monthly"])
+        if not withdrawn.any():
+            return
+        self.vacancies -= withdrawn
+        # Demand is the path times base demand: scale the base down so the path keeps its shape.
+        share_kept = np.where(f.demand > 0, 1.0 - withdrawn / np.maximum(f.demand, 1e-9), 1.0)
+        f.base_demand *= share_kept
+        f.demand *= share_kept
 
     def transfer_rural_labour(self) -> None:
         w, now = self.workers, self.month
         farm = np.flatnonzero(w.status == A.FARM)
         rate = 1.0 - (1.0 - self.p["rural_transfer_rate_per_year"]) ** (1.0 / 12.0)
-        rate = np.where(w.trained_until[farm] >= now, rate * self.p["training_hiring_multiplier"], rate)
-        movers = farm[self.rng.random(len(farm)) < rate]
-        outside = self.rng.random(len(movers)) < self.outside_share[w.area[movers]]
+        rng = self.streams["rural_transfer"]
+        movers = farm[rng.random(len(farm)) < rate]
+        outside = rng.random(len(movers)) < self.outside_share[w.area[movers]]
         out = movers[outside]
         # Leaving the province for work counts as a transfer now; staying counts when hired locally.
         w.counters.rural_transferred += np.bincount(w.area[out], minlength=self.n_areas)
@@ -299,12 +376,16 @@ class LabourMarketModel(mesa.Model):
 
     # --- search, matching and placements -------------------------------------------------------
     def search_intensity(self, idx: np.ndarray) -> np.ndarray:
+        """Relative search effort (a newly unemployed searcher = 1): falls with the months unemployed
+        to a floor (the certified hard-to-employ search at the floor, whatever their spell), is raised
+        for a while after training and lowered while benefits last."""
         w, p, now = self.workers, self.p, self.month
-        months = np.maximum(now - w.since[idx], 0)
+        months = np.maximum(now - w.spell_start[idx], 0)
         decay = np.maximum((1.0 - p["application_decay_per_month"]) ** months, p["application_decay_floor"])
+        decay = np.where(w.hard[idx], p["application_decay_floor"], decay)
         trained = np.where(w.trained_until[idx] >= now, p["training_hiring_multiplier"], 1.0)
         ui = np.where(w.ui_left[idx] > 0, p["ui_search_multiplier"], 1.0)
-        return p["applications_per_month"] * decay * trained * ui * w.search_mult[idx]
+        return decay * trained * ui * w.search_mult[idx]
 
     def sync_vacancies(self) -> None:
         """Firms opened since the vacancy count (loan-backed start-ups) open their whole demand as vacancies."""
@@ -314,70 +395,57 @@ class LabourMarketModel(mesa.Model):
             self.vacancies = np.concatenate([self.vacancies, fresh])
 
     def search_and_match(self) -> None:
+        """The month's hires from the matching function of each area's searchers and vacancies."""
         self.sync_vacancies()
-        w, f = self.workers, self.firms
+        w, f, p = self.workers, self.firms, self.p
         searchers = np.flatnonzero(w.status == A.UNEMPLOYED)
-        hired_pos, firm = match(
-            w.area[searchers], w.skill[searchers], self.search_intensity(searchers), f.area, f.skill_req,
-            self.vacancies, self.n_areas, self.p["cross_city_search_share"], self.p["hiring_skill_weight"],
-            self.p["application_success_rate"], self.rng)
-        self._hire(searchers[hired_pos], firm)
+        result = match(
+            w.area[searchers], w.skill[searchers], self.search_intensity(searchers), w.priority[searchers],
+            f.area, f.skill_req, self.vacancies, self.n_areas, p["cross_city_search_share"],
+            p["hiring_skill_weight"], self.matching, self.scale, self.streams["matching"])
+        self.market_searchers += result.searchers
+        self.market_vacancies += result.vacancies
+        self.market_hires += result.hires
+        # A priority searcher not hired this month searches as anyone else from now on.
+        w.priority[searchers] = False
+        self._hire(searchers[result.hired], result.firm)
 
     def _hire(self, idx: np.ndarray, firm: np.ndarray) -> None:
         w, f = self.workers, self.firms
         if len(idx) == 0:
             return
-        w.transition(idx, A.EMPLOYED_FIRM, self.month)
+        w.transition(idx, A.EMPLOYED_FIRM, self.month, job_area=f.area[firm])
         w.firm[idx] = firm
         # A worker hired by a firm in another city stays counted where they live (as the labour-force
         # survey counts residents), so city stocks and flows stay consistent.
         w.search_mult[idx] = 1.0
-        w.insured[idx] = self.rng.random(len(idx)) < self.insurance_coverage[w.area[idx]]
+        w.insured[idx] = self.streams["matching"].random(len(idx)) < self.insurance_coverage[w.area[idx]]
         np.subtract.at(self.vacancies, firm, 1)
         lb = f.loan_backed[firm]
         self.tally("startup_jobs", idx[lb])
 
-    def place_in_vacancies(self, idx: np.ndarray) -> None:
-        """Place workers directly in open vacancies of their area (firms in proportion to vacancies)."""
-        if len(idx) == 0:
-            return
-        self.sync_vacancies()
-        w, f = self.workers, self.firms
-        placed_w, placed_f = [], []
-        for ai in np.unique(w.area[idx]):
-            who = idx[w.area[idx] == ai]
-            open_f = np.flatnonzero((self.vacancies > 0) & (f.area == ai))
-            if len(open_f) == 0:
-                continue
-            slots = np.repeat(open_f, self.vacancies[open_f])
-            take = min(len(who), len(slots))
-            placed_w.append(who[:take])
-            placed_f.append(self.rng.choice(slots, size=take, replace=False))
-        if placed_w:
-            self._hire(np.concatenate(placed_w), np.concatenate(placed_f))
+    def job_area(self, idx: np.ndarray) -> np.ndarray:
+        """Where each of `idx` works: their firm's area for firm employees, else where they live."""
+        w = self.workers
+        firm = w.firm[idx]
+        employee = (w.status[idx] == A.EMPLOYED_FIRM) & (firm >= 0)
+        return np.where(employee, self.firms.area[np.maximum(firm, 0)], w.area[idx]).astype(np.int64)
 
-    def place_in_public_sector(self, idx: np.ndarray) -> None:
-        """Grassroots-programme graduates placed in reserved public-sector posts of their area."""
-        if len(idx) == 0:
-            return
-        self.sync_vacancies()
-        w, f = self.workers, self.firms
-        public = np.flatnonzero(f.sector == FirmPopulation.PUBLIC)
-        firm = public[w.area[idx]]  # one public employer per area, created in area order
-        np.add.at(f.demand, firm, 1.0)
-        np.add.at(f.base_demand, firm, 1.0)
-        np.add.at(self.vacancies, firm, 1)
-        self._hire(idx, firm)
+    def give_priority(self, idx: np.ndarray) -> None:
+        """Searchers placed first in this month's matching (they must already be unemployed). Every
+        placement goes through the market: it takes an open vacancy within the matching function's
+        hires, so a placement displaces another hire rather than adding one."""
+        self.workers.priority[idx] = True
 
     def start_own_businesses(self) -> None:
         w, now = self.workers, self.month
         ready = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.entre_until >= now))
-        starters = ready[self.rng.random(len(ready)) < self.p["entrepreneurship_startup_rate_monthly"]]
+        starters = ready[self.streams["own_business"].random(len(ready)) < self.p["entrepreneurship_startup_rate_monthly"]]
         w.transition(starters, A.SELF_EMPLOYED, now)
 
     # --- labour-force participation and registration ---------------------------------------------
     def enter_and_leave_labour_force(self) -> None:
-        w, p, rng, now = self.workers, self.p, self.rng, self.month
+        w, p, rng, now = self.workers, self.p, self.streams["participation"], self.month
         searching = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.since < now))
         quit_search = searching[rng.random(len(searching)) < p["unemployed_to_inactive_monthly"]]
         w.transition(quit_search, A.INACTIVE, now)
@@ -389,11 +457,11 @@ class LabourMarketModel(mesa.Model):
 
     def register_and_certify(self) -> None:
         w, p, now = self.workers, self.p, self.month
-        new_spell = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.since == now) & ~w.registered)
-        w.registered[new_spell] = self.rng.random(len(new_spell)) < self.registration_share[w.area[new_spell]]
+        new_spell = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.spell_start == now) & ~w.registered)
+        w.registered[new_spell] = self.streams["registration"].random(len(new_spell)) < self.registration_share[w.area[new_spell]]
         reg = np.flatnonzero((w.status == A.UNEMPLOYED) & w.registered & ~w.hard)
         age = now - w.birth[reg]
         older = np.where(w.male[reg], p["hard_to_employ_age_men"], p["hard_to_employ_age_women"]) * 12 <= age
-        long_term = (now - w.since[reg]) >= p["long_term_unemployed_months"]
+        long_term = (now - w.spell_start[reg]) >= p["long_term_unemployed_months"]
         eligible = older | long_term
         w.hard[reg] = eligible & (w.cert_draw[reg] < p["hard_to_employ_certification_share"])

@@ -81,7 +81,8 @@ def new_worker_columns(n: int, area: np.ndarray, status: np.ndarray, birth: np.n
         "insured": np.zeros(n, bool), "ui_left": np.zeros(n, np.int16),
         "trained_until": np.full(n, A.NEVER, np.int32), "entre_until": np.full(n, A.NEVER, np.int32),
         "grad_month": np.full(n, A.NEVER, np.int32), "transfer_pending": np.zeros(n, bool),
-        "search_mult": np.ones(n), "retire_month": retire,
+        "search_mult": np.ones(n), "retire_month": retire, "last_job_end": np.full(n, A.NEVER, np.int32),
+        "priority": np.zeros(n, bool), "spell_start": np.full(n, month, np.int32),
     }
 
 
@@ -159,6 +160,9 @@ def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, fl
                 # Elapsed durations of a stock of unemployed are geometric with the mean duration.
                 elapsed = rng.geometric(1.0 / p["initial_mean_unemployment_months"], n) - 1
                 c["since"] = (start_month - elapsed).astype(np.int32)
+                # Assumed: an initial spell began by leaving a job (their re-hires are not first jobs).
+                c["last_job_end"] = c["since"]
+                c["spell_start"] = c["since"]
                 c["registered"] = rng.random(n) < min(1.0, f.registration_share * p["registration_propensity_multiplier"])
             elif status in (A.EMPLOYED_FIRM, A.SELF_EMPLOYED, A.FARM, A.INACTIVE):
                 c["since"] = (start_month - rng.integers(0, max_months_in_status, n)).astype(np.int32)
@@ -187,16 +191,10 @@ def build_population(facts: tuple[AreaFacts, ...], scale: float, p: dict[str, fl
                 "owner": np.full(n_f, -1), "entre_owner": np.zeros(n_f, bool), "alive": np.ones(n_f, bool),
                 "displacement": np.zeros(n_f),
             })
-        # One public-sector employer per area takes grassroots-programme graduates placed after their term.
-        firm_cols.append({
-            "area": np.array([ai]), "sector": np.array([FirmPopulation.PUBLIC]), "demand": np.zeros(1),
-            "base_demand": np.zeros(1), "skill_req": np.array([p["firm_skill_requirement_public_sector"]]),
-            "loan_backed": np.zeros(1, bool), "birth": np.array([firm_birth_month]), "owner": np.array([-1]), "entre_owner": np.zeros(1, bool),
-            "alive": np.ones(1, bool), "displacement": np.zeros(1),
-        })
         n_firm_workers_before += n_firm_workers
 
-    workers = WorkerPopulation({k: np.concatenate([c[k] for c in cols]) for k in WorkerPopulation.ARRAYS}, counters)
+    workers = WorkerPopulation({k: np.concatenate([c[k] for c in cols]) for k in WorkerPopulation.ARRAYS if k != "uid"},
+                               counters)
     firms = FirmPopulation({k: np.concatenate([c[k] for c in firm_cols]) for k in FirmPopulation.ARRAYS})
     _assign_firm_workers(workers, firms, p, rng)
     return workers, firms, report
@@ -206,7 +204,7 @@ def _assign_firm_workers(workers: WorkerPopulation, firms: FirmPopulation, p: di
                          rng: np.random.Generator) -> None:
     """Place each firm employee in a firm of their area, in proportion to firm size; set demand to match."""
     emp = np.flatnonzero(workers.status == A.EMPLOYED_FIRM)
-    private = np.flatnonzero(firms.sector != FirmPopulation.PUBLIC)
+    private = np.arange(len(firms))
     f_area = firms.area[private]
     order = np.argsort(f_area, kind="stable")
     private = private[order]

@@ -28,6 +28,7 @@ class Programme(mesa.Agent):
 
     def __init__(self, model: "mesa.Model"):
         super().__init__(model)
+        self.stream = model.streams[type(self).__name__]  # this programme's own random stream
         self.used_this_year = 0  # agents taken this year (volume levers) or yuan spent (budget levers)
         self.year = None
 
@@ -51,9 +52,9 @@ class Programme(mesa.Agent):
         if n <= 0:
             return np.empty(0, np.int64)
         if weights is None:
-            return self.model.rng.choice(candidates, size=n, replace=False)
+            return self.stream.choice(candidates, size=n, replace=False)
         # Weighted sampling without replacement by exponential keys (Efraimidis-Spirakis).
-        keys = self.model.rng.exponential(size=len(candidates)) / weights
+        keys = self.stream.exponential(size=len(candidates)) / weights
         return candidates[np.argsort(keys, kind="stable")[:n]]
 
 
@@ -173,7 +174,7 @@ class LoanProgramme(Programme):
         self.service_outstanding()
         due = self.yearly() * (m.month_of_year + 1) / 12.0
         last_month = m.month_of_year == 11
-        rng = m.rng
+        rng = self.stream
 
         # Individual loans (at least the rule's share of issuance): one agent-loan stands for `scale`
         # loans of the drawn size. Each starts a business owned by its borrower.
@@ -188,7 +189,7 @@ class LoanProgramme(Programme):
             entre = w.entre_until[borrowers] >= m.month
             hires = rng.poisson(p["jobs_per_individual_loan"], len(borrowers)).astype(float)
             new = self._open_firms(w.area[borrowers], hires, owner=borrowers, entre_owner=entre)
-            w.transition(borrowers, A.SELF_EMPLOYED, m.month)
+            w.transition(borrowers, A.SELF_EMPLOYED, m.month, programme=True)
             w.firm[borrowers] = new
             m.tally("startup_jobs", borrowers)
             self._issue(w.area[borrowers], sizes)
@@ -222,7 +223,7 @@ class LoanProgramme(Programme):
         # Draw 1.5 times the expected number of loans (plus two) at once; those beyond `room` are dropped.
         n_guess = int(room / (mean * scale) * 1.5) + 2
         sigma = np.sqrt(np.log(1 + p["loan_size_cv"]**2))
-        raw = self.model.rng.lognormal(np.log(mean) - sigma**2 / 2, sigma, n_guess)
+        raw = self.stream.lognormal(np.log(mean) - sigma**2 / 2, sigma, n_guess)
         sizes = np.minimum(raw, cap) * scale
         sizes = sizes[np.cumsum(sizes) <= room]
         rest = room - float(sizes.sum())
@@ -236,7 +237,7 @@ class LoanProgramme(Programme):
         displaced = (1.0 - p["loan_additionality"]) * hires
         new = m.firms.append({
             "area": area, "sector": np.ones(n, np.int8), "demand": hires, "base_demand": hires,
-            "skill_req": np.clip(p["firm_skill_requirement_startup"] + m.rng.normal(0, p["firm_skill_requirement_sd"], n), 0, 1),
+            "skill_req": np.clip(p["firm_skill_requirement_startup"] + self.stream.normal(0, p["firm_skill_requirement_sd"], n), 0, 1),
             "loan_backed": np.ones(n, bool),
             "birth": np.full(n, m.month), "owner": owner, "entre_owner": entre_owner,
             "alive": np.ones(n, bool), "displacement": displaced,
@@ -300,7 +301,7 @@ class PublicWelfarePosts(Programme):
             older = np.where(w.male, p["hard_to_employ_age_men"], p["hard_to_employ_age_women"]) * 12 <= age
             first = np.flatnonzero(unemployed & w.hard)
             second = np.flatnonzero(unemployed & ~w.hard & w.registered & older)
-            order = np.concatenate([m.rng.permutation(first), m.rng.permutation(second)])
+            order = np.concatenate([self.stream.permutation(first), self.stream.permutation(second)])
             fits = np.cumsum(cost_of(order)) <= free + 1e-6
             new = order[fits]
             hard_before = w.hard[new].copy()
@@ -324,9 +325,12 @@ class PublicWelfarePosts(Programme):
         idx = idx[~retiring]
         w.transition(idx, A.UNEMPLOYED, m.month)
         w.until[idx] = A.NEVER
-        w.search_mult[idx] = p["post_search_multiplier"]
-        to_job = idx[m.rng.random(len(idx)) < share]
-        m.place_in_vacancies(to_job)
+        # Holders leave as they came: still certified hard-to-employ (searching at the floor
+        # intensity), with no search boost (the evidence finds public-employment schemes the weakest
+        # programmes afterwards). Those who move on to a job (`public_welfare_exit_to_job`) are placed
+        # first in this month's matching: they take a vacancy like any other hire.
+        to_job = idx[self.stream.random(len(idx)) < share]
+        m.give_priority(to_job)
 
 
 class InternshipProgramme(Programme):
@@ -341,8 +345,9 @@ class InternshipProgramme(Programme):
             w.transition(done, A.UNEMPLOYED, m.month)
             w.until[done] = A.NEVER
             w.search_mult[done] = p["post_search_multiplier"]
-            kept = done[m.rng.random(len(done)) < p["internship_retention"]]
-            m.place_in_vacancies(kept)
+            # Interns the host keeps fill one of its open vacancies through this month's matching.
+            kept = done[self.stream.random(len(done)) < p["internship_retention"]]
+            m.give_priority(kept)
         n = self.volume_quota(self.yearly())
         age = m.month - w.birth
         youth_months = int(round(p["youth_age_max_years"] * 12))
@@ -370,11 +375,11 @@ class GrassrootsProgramme(Programme):
         in_post = (w.status == A.SUBSIDISED_POST) & (w.post_kind == A.POST_GRASSROOTS)
         done = np.flatnonzero(in_post & (w.until <= m.month))
         if len(done):
-            placed = m.rng.random(len(done)) < p["grassroots_placement_after_term"]
-            m.place_in_public_sector(done[placed])
-            rest = done[~placed]
-            w.transition(rest, A.UNEMPLOYED, m.month)
-            w.until[rest] = A.NEVER
+            # After the term everyone searches; those placed (`grassroots_placement_after_term`) are
+            # placed first in this month's matching, into an open vacancy (no post is created for them).
+            w.transition(done, A.UNEMPLOYED, m.month)
+            w.until[done] = A.NEVER
+            m.give_priority(done[self.stream.random(len(done)) < p["grassroots_placement_after_term"]])
         if m.month_of_year == self.INTAKE_MONTH:
             self.used_this_year = 0
             self.year = m.year

@@ -36,18 +36,43 @@ class RunSpec:
     replicate: int = 0
     parameter_draw: int | None = None  # index of the posterior draw the parameters come from, if any
     labels: Mapping[str, str] = field(default_factory=dict)  # free-form provenance (scenario name ...)
+    # Uncertainties (what nobody sets; kept apart from the levers, as EMA Workbench keeps them):
+    # the region's real GDP growth by year (percent), every year of the period; the college-graduate
+    # cohort relative to the data by year (1 = as the data say; a missing year means 1); and
+    # year-keyed values of parameters that replace `parameters` in those years.
+    gdp_real_growth_percent: Mapping[int, float] = field(default_factory=dict)
+    graduates_multiplier: Mapping[int, float] = field(default_factory=dict)
+    parameter_paths: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levers", _frozen({k: _frozen(v) for k, v in self.levers.items()}))
         object.__setattr__(self, "parameters", _frozen(self.parameters))
         object.__setattr__(self, "labels", _frozen(self.labels))
         object.__setattr__(self, "facts", tuple(self.facts))
+        object.__setattr__(self, "gdp_real_growth_percent", _frozen({int(y): float(v) for y, v in self.gdp_real_growth_percent.items()}))
+        object.__setattr__(self, "graduates_multiplier", _frozen({int(y): float(v) for y, v in self.graduates_multiplier.items()}))
+        object.__setattr__(self, "parameter_paths", _frozen(
+            {k: _frozen({int(y): float(v) for y, v in path.items()}) for k, path in self.parameter_paths.items()}))
+
+    def missing_growth_years(self) -> list[int]:
+        """Years of the period without a real GDP growth value (the model needs every one)."""
+        return [y for y in range(self.first_year, self.last_year + 1) if y not in self.gdp_real_growth_percent]
+
+    def parameters_in(self, year: int) -> dict[str, float]:
+        """The parameter values that hold in `year`: `parameters`, with the year-keyed paths on top."""
+        values = dict(self.parameters)
+        for name, path in self.parameter_paths.items():
+            if year in path:
+                values[name] = path[year]
+        return values
 
     # MappingProxyType does not pickle; a spec travels to worker processes as plain dicts.
     def __reduce__(self):
         return (_rebuild, (self.region, self.facts, self.first_year, self.last_year,
                            {k: dict(v) for k, v in self.levers.items()}, dict(self.parameters), self.seed,
-                           self.scale, self.replicate, self.parameter_draw, dict(self.labels)))
+                           self.scale, self.replicate, self.parameter_draw, dict(self.labels),
+                           dict(self.gdp_real_growth_percent), dict(self.graduates_multiplier),
+                           {k: dict(v) for k, v in self.parameter_paths.items()}))
 
     @property
     def area_ids(self) -> list[str]:

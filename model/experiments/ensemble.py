@@ -17,12 +17,19 @@ import xarray as xr
 from jobsim.model import __version__
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.experiments.evaluators import Evaluator, evaluator_for
+from jobsim.model.inputs.growth_paths import describe_path, growth_path_years, shown_path
 from jobsim.model.inputs.parameters import ParameterSet, load_parameters, posterior_draws
 from jobsim.model.inputs.registry import lever_ids
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.scenario import Scenario, scenario_to_yaml
 from jobsim.model.outputs.dataset import run_dataset
-from jobsim.model.outputs.labels import LEVER_YEAR_DIM, label_dataset, lever_variable
+from jobsim.model.outputs.labels import (
+    LEVER_YEAR_DIM,
+    label_dataset,
+    lever_variable,
+    uncertainty_attributes,
+    uncertainty_variable,
+)
 from jobsim.model.inputs.provenance import provenance_attributes, relative_path
 
 
@@ -31,6 +38,33 @@ def scenario_parameters(scenario: Scenario, use_calibrated: bool = True) -> Para
     # Date-keyed values are resolved at the run's start (1 January of its first year).
     return (load_parameters(scenario.region, use_calibrated=use_calibrated, as_of=scenario.period.first_year)
             .with_overrides(scenario.parameters or {}))
+
+
+@dataclass(frozen=True)
+class RunUncertainties:
+    """The uncertainties every replicate of a scenario runs with, for every year of its period: the
+    scenario's own where it gives them, else the defaults (the region's growth path, a graduates
+    multiplier of 1, no parameter paths); `growth_source` says where the growth came from."""
+
+    gdp_real_growth_percent: dict[int, float]
+    graduates_multiplier: dict[int, float]
+    parameter_paths: dict[str, dict[int, float]]
+    growth_source: str
+
+
+def scenario_uncertainties(scenario: Scenario) -> RunUncertainties:
+    """The scenario's uncertainties over the defaults; GrowthPathError (naming the region and the years)
+    when the scenario gives no growth and the default path does not cover the period."""
+    u, years = scenario.uncertainties, scenario.years
+    if u.gdp_real_growth_percent:
+        growth = dict(u.gdp_real_growth_percent)
+        source = "the scenario's uncertainties.gdp_real_growth_percent"
+    else:
+        path = growth_path_years(scenario.region, scenario.period.first_year, scenario.period.last_year)
+        growth = {p.year: p.value for p in path}
+        source = f"default path ({shown_path()}): {describe_path(path)}"
+    graduates = dict(u.graduates_multiplier) if u.graduates_multiplier else {y: 1.0 for y in years}
+    return RunUncertainties(growth, graduates, {k: dict(v) for k, v in u.parameters.items()}, source)
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -48,6 +82,7 @@ class EnsemblePlan:
     draws: tuple[dict, ...]  # the calibrated posterior draws sampled, () when none
     seed: int
     scale: float
+    uncertainties: RunUncertainties | None = None  # what every spec runs with (None: a plan built by hand)
 
 
 def plan_ensemble(scenario: Scenario, replicates: int | None = None, seed: int | None = None,
@@ -55,7 +90,9 @@ def plan_ensemble(scenario: Scenario, replicates: int | None = None, seed: int |
     """One RunSpec per replicate (replicates, seed and scale default to the scenario's own).
 
     Parameter uncertainty: with a calibrated file, each replicate takes one of its posterior draws
-    (chosen by the replicate's seed, so paired scenarios share draws); scenario overrides still win."""
+    (chosen by the replicate's seed, so paired scenarios share draws); scenario overrides still win.
+    Uncertainties (`scenario_uncertainties`): the scenario's growth, graduates multiplier and parameter
+    paths over the defaults, the same in every replicate; a parameter path beats draws and values."""
     replicates = int(replicates if replicates is not None else scenario.replicates)
     seed = int(seed if seed is not None else scenario.seed)
     scale = float(scale if scale is not None else scenario.scale)
@@ -68,6 +105,7 @@ def plan_ensemble(scenario: Scenario, replicates: int | None = None, seed: int |
     facts = area_facts(scenario.region)
     draws = posterior_draws(scenario.region) if (use_calibrated and parameter_draws) else []
     overridden = set(scenario.parameters or {})
+    uncertainties = scenario_uncertainties(scenario)
     specs = []
     for k, s in enumerate(replicate_seeds(seed, replicates)):
         values = dict(params.values)
@@ -77,8 +115,11 @@ def plan_ensemble(scenario: Scenario, replicates: int | None = None, seed: int |
             values.update({n: float(v) for n, v in draws[draw].items() if n in values and n not in overridden})
         specs.append(RunSpec(scenario.region, facts, scenario.period.first_year, scenario.period.last_year, levers,
                              values, seed=s, scale=scale, replicate=k, parameter_draw=draw,
-                             labels={"scenario": scenario.name}))
-    return EnsemblePlan(scenario, tuple(specs), params, tuple(draws), seed, scale)
+                             labels={"scenario": scenario.name},
+                             gdp_real_growth_percent=uncertainties.gdp_real_growth_percent,
+                             graduates_multiplier=uncertainties.graduates_multiplier,
+                             parameter_paths=uncertainties.parameter_paths))
+    return EnsemblePlan(scenario, tuple(specs), params, tuple(draws), seed, scale, uncertainties)
 
 
 def run_spec(spec: RunSpec) -> xr.Dataset:
@@ -114,6 +155,7 @@ def _ensemble_dataset(plan: EnsemblePlan, results: list[xr.Dataset]) -> xr.Datas
         added["parameter_draw"] = ("replicate", np.array([s.parameter_draw for s in specs], dtype=np.int64))
     for lever, by_year in specs[0].levers.items():  # the values the model ran with, in base units
         added[lever_variable(lever)] = (LEVER_YEAR_DIM, np.array([by_year[y] for y in years], dtype=np.float64))
+    added.update(_uncertainty_variables(plan, years))
     # One assign for all of them: each `ds[name] = ...` would align the whole Dataset again.
     ds = ds.assign_coords({"replicate": np.arange(replicates), LEVER_YEAR_DIM: years}).assign(added)
     label_dataset(ds)
@@ -135,11 +177,39 @@ def _ensemble_dataset(plan: EnsemblePlan, results: list[xr.Dataset]) -> xr.Datas
                                   "(`parameter_draw`; `parameters` lists the point values)" if plan.draws
                                   else "none (point values)"),
         "parameter_draws": json.dumps(list(plan.draws)) if plan.draws else "[]",
+        "uncertainties": (f"real GDP growth from {ds[uncertainty_variable('gdp_real_growth_percent')].attrs.get('source', '')}; "
+                          f"graduates multiplier from {ds[uncertainty_variable('graduates_multiplier')].attrs.get('source', '')}; "
+                          f"parameter paths: {', '.join(specs[0].parameter_paths) or 'none'} "
+                          "(variables uncertainty_*, by lever_year)"),
         "units": "persons (flows per month, stocks at month end), yuan, rates as fractions; each variable's "
                  "`units` and `cell_methods` say which",
         **{k: v for k, v in provenance.items() if k != "Conventions"},
     }
     return ds
+
+
+def _uncertainty_variables(plan: EnsemblePlan, years: list[int]) -> dict[str, tuple]:
+    """The uncertainties the specs ran with, by year (dim lever_year, as the levers), with CF attributes."""
+    spec = plan.specs[0]  # every replicate runs with the same uncertainties
+    source = plan.uncertainties.growth_source if plan.uncertainties is not None else "the run specs"
+    given = "the scenario's uncertainties" if plan.uncertainties is not None else "the run specs"
+    out = {
+        uncertainty_variable("gdp_real_growth_percent"): (LEVER_YEAR_DIM, np.array(
+            [spec.gdp_real_growth_percent.get(y, np.nan) for y in years], dtype=np.float64), uncertainty_attributes(
+            "percent", "real GDP growth", "地区生产总值实际增速",
+            "the region's real GDP growth over the year, in percent (an uncertainty, not a lever)", source)),
+        uncertainty_variable("graduates_multiplier"): (LEVER_YEAR_DIM, np.array(
+            [spec.graduates_multiplier.get(y, 1.0) for y in years], dtype=np.float64), uncertainty_attributes(
+            "1", "college-graduate cohort multiplier", "高校毕业生规模倍数",
+            "the year's college-graduate cohort relative to the data (1 = as the data say)",
+            given if plan.scenario.uncertainties.graduates_multiplier else "default (1 in every year)")),
+    }
+    for name in spec.parameter_paths:
+        p = plan.parameters[name] if name in plan.parameters else None
+        out[uncertainty_variable(f"parameter_{name}")] = (LEVER_YEAR_DIM, np.array(
+            [spec.parameters_in(y)[name] for y in years], dtype=np.float64), uncertainty_attributes(
+            p.unit if p is not None else "", name, "", f"parameter {name} by year (uncertainties.parameters)", given))
+    return out
 
 
 def run_scenario(scenario: Scenario, replicates: int | None = None, seed: int | None = None,

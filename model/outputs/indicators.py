@@ -6,7 +6,16 @@ Definitions (DOMAIN.md; ids, units and kinds in data/registry/indicators.csv):
   employment, counted each time it happens; attrition is urban employed who retire or die.
 - urban_employed = urban residents in a firm job, self-employed or in a subsidised post, at month end;
   urban_unemployed = urban residents without work, searching and available, at month end.
-- surveyed_unemployment_rate = urban unemployed / (urban employed + urban unemployed).
+- jobs_held = every resident (urban or rural) in a firm job, self-employed or in a subsidised post,
+  at month end; person_years_employed = jobs_held / 12 each month, so a year's sum is the mean of
+  its twelve month-end stocks (person-years employed in the year) and the period's sum the
+  person-years over the period.
+- The urban job entries by who enters (hires_first_job, hires_rehire_same_year, hires_other,
+  programme_placements; they sum to urban_job_entries) and the market at the matching stage
+  (job_searchers, market_vacancies, hires) are read as recorded.
+- surveyed_unemployment_rate = urban unemployed / (urban employed in the survey's sense + urban
+  unemployed), where the survey's employed are urban_employed plus urban youth interns, and
+  trainees on an off-the-job course are outside the labour force (see "the surveyed rate's rule").
 - registered_unemployment_rate = registered urban unemployed / (urban employed + registered urban unemployed).
 - vacancy_rate = vacancies / (vacancies + firm jobs filled).
 - The recorder's counters (re-employment, hard-to-employ placed, rural transfer: counted at the
@@ -31,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jobsim.model.core import agents as A
-from jobsim.model.core.accounting import COUNTERS, RESIDENCE_NAMES, STOCK_EXTRAS, MonthlyRecorder
+from jobsim.model.core.accounting import COUNTERS, MARKET, RESIDENCE_NAMES, STOCK_EXTRAS, MonthlyRecorder
 from jobsim.model.outputs.labels import variable_kind, yearly_aggregation
 
 URBAN = RESIDENCE_NAMES.index("urban")
@@ -51,15 +60,54 @@ def urban_employed(population_by_status: np.ndarray) -> np.ndarray:
     return population_by_status[..., URBAN, list(A.EMPLOYED_STATUSES)].sum(axis=-1)
 
 
+def jobs_held(population_by_status: np.ndarray) -> np.ndarray:
+    """Jobs held at month end: every resident, urban or rural, in a firm job, self-employed or a start-up
+    owner, in a subsidised post, or a youth intern (paid work, employed by the survey's rule below; not
+    trainees on a course or farm work)."""
+    return population_by_status[..., list(SURVEY_EMPLOYED_STATUSES)].sum(axis=(-2, -1))
+
+
+def person_years_employed(jobs_held: np.ndarray) -> np.ndarray:
+    """Person-years employed in each month, measured by the month-end jobs held: jobs_held / 12. Summed
+    over a year it is the mean of the twelve month-end stocks; over the period, the period's person-years."""
+    return jobs_held / MONTHS_PER_YEAR
+
+
 def urban_unemployed(population_by_status: np.ndarray) -> np.ndarray:
     """Urban residents unemployed in the survey's sense (no work, searching, available) at month end."""
     return population_by_status[..., URBAN, A.UNEMPLOYED]
+
+
+# --- the surveyed rate's rule: who the labour-force survey counts (ILO 19th ICLS 2013; NBS 劳动力调查) ---
+# Programme participants are not left to chance: a youth intern (就业见习) receives a living allowance
+# for work done, so the survey counts them as employed (paid work of at least one hour in the reference
+# week), although an internship is not a job entry of new urban jobs; a trainee on an off-the-job
+# subsidised course is not available to start work, so they are outside the labour force (neither
+# unemployed nor employed). docs/methodology.md, "How the surveyed rate counts programme participants".
+SURVEY_EMPLOYED_STATUSES = (*A.EMPLOYED_STATUSES, A.INTERNSHIP)
+SURVEY_UNEMPLOYED_STATUSES = (A.UNEMPLOYED,)
+SURVEY_OUTSIDE_LABOUR_FORCE = (A.IN_TRAINING, A.INACTIVE)
+# A.FARM is rural residents' farm work: outside the urban survey (no urban resident farms in the model).
+
+
+def urban_employed_surveyed(population_by_status: np.ndarray) -> np.ndarray:
+    """Urban residents employed in the labour-force survey's sense at month end: urban_employed plus
+    urban youth interns (paid for work done in the reference week)."""
+    return population_by_status[..., URBAN, list(SURVEY_EMPLOYED_STATUSES)].sum(axis=-1)
+# --- end of the surveyed rate's rule ----------------------------------------------------------------
 
 
 def unemployment_rate(unemployed: np.ndarray, employed: np.ndarray) -> np.ndarray:
     """Unemployed / (employed + unemployed); NaN where an area has nobody in its labour force."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return unemployed / (employed + unemployed)
+
+
+def vacancies_per_job_seeker(market_vacancies: np.ndarray, job_searchers: np.ndarray) -> np.ndarray:
+    """Open vacancies per searcher at the month's matching (the job centres' 求人倍率 is its
+    registered counterpart); NaN where an area has no searcher."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return market_vacancies / job_searchers
 
 
 def vacancy_rate(vacancies: np.ndarray, firm_jobs: np.ndarray) -> np.ndarray:
@@ -80,9 +128,13 @@ FORMULAS: dict[str, Formula] = {
     "new_urban_jobs": Formula(("urban_job_entries", "natural_attrition"), new_urban_jobs),
     "urban_employed": Formula(("population_by_status",), urban_employed),
     "urban_unemployed": Formula(("population_by_status",), urban_unemployed),
-    "surveyed_unemployment_rate": Formula(("urban_unemployed", "urban_employed"), unemployment_rate),
+    "jobs_held": Formula(("population_by_status",), jobs_held),
+    "person_years_employed": Formula(("jobs_held",), person_years_employed),
+    "urban_employed_surveyed": Formula(("population_by_status",), urban_employed_surveyed),
+    "surveyed_unemployment_rate": Formula(("urban_unemployed", "urban_employed_surveyed"), unemployment_rate),
     "registered_unemployment_rate": Formula(("registered_unemployed", "urban_employed"), unemployment_rate),
     "vacancy_rate": Formula(("vacancies", "firm_jobs"), vacancy_rate),
+    "vacancies_per_job_seeker": Formula(("market_vacancies", "job_searchers"), vacancies_per_job_seeker),
 }
 
 # The variables of a run's Dataset by month, in the Dataset's order (the tallies follow the counters'
@@ -90,13 +142,15 @@ FORMULAS: dict[str, Formula] = {
 _INDICATORS_AND_STOCKS = (
     "new_urban_jobs", "urban_employed", "urban_unemployed", "registered_unemployed",
     "surveyed_unemployment_rate", "registered_unemployment_rate", "vacancy_rate", "vacancies",
-    "ui_recipients", "ui_insured", "trainees_in_training",
+    "ui_recipients", "ui_insured", "trainees_in_training", "jobs_held", "person_years_employed", *MARKET,
+    "vacancies_per_job_seeker",
 )
 _BY_STATUS = ("population_by_status", "status_flows")
 
 
 def published_variables(recorder: MonthlyRecorder) -> tuple[str, ...]:
-    """The monthly variables a run publishes, in order (firm_jobs is an input only, not published)."""
+    """The monthly variables a run publishes, in order (firm_jobs and urban_employed_surveyed are
+    inputs only, not published)."""
     return (*COUNTERS, *_INDICATORS_AND_STOCKS, *recorder.tallies, *_BY_STATUS)
 
 
@@ -137,6 +191,8 @@ class MonthlySeries:
             return self.by_area(r.counters[name].astype(np.float64)) * scale
         if name in STOCK_EXTRAS:
             return self.by_area(r.extras[name]) * scale
+        if name in MARKET:
+            return self.by_area(r.market[name]) * scale
         if name in r.tallies:
             return self.by_area(r.tallies[name])  # tallies are already in persons or yuan
         if name == "population_by_status":

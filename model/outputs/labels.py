@@ -6,7 +6,8 @@
 - Other output variables (population by status, status flows, seeds ...) and the coordinates:
   data/registry/output_variables.csv.
 - A kind's CF cell method and its yearly aggregation: data/registry/kinds.csv.
-- Levers (stored by year as `lever_<id>` variables): data/registry/levers.csv.
+- Levers (stored by year as `lever_<id>` variables): data/registry/levers.csv. Uncertainties (stored
+  by year as `uncertainty_<name>` variables) carry the attributes their run gave them.
 
 Attributes follow the CF conventions where they have a name for it: `units`, `long_name`,
 `cell_methods` ("time: sum" for a flow per month, "time: point" for a stock at month end, "time:
@@ -110,6 +111,20 @@ def _lever_attributes(lever_id: str) -> dict[str, str]:
         "definition": str(row["definition"]), "kind": kind,
         "cell_methods": cell_methods(kind, LEVER_YEAR_DIM) if kind else "", "lever": lever_id,
     })
+
+
+UNCERTAINTY_PREFIX = "uncertainty_"
+
+
+def uncertainty_variable(name: str) -> str:
+    """The Dataset variable holding an uncertainty's values by year (`uncertainty_gdp_real_growth_percent`)."""
+    return f"{UNCERTAINTY_PREFIX}{name}"
+
+
+def uncertainty_attributes(unit: str, long_name: str, long_name_zh: str, definition: str, source: str) -> dict[str, str]:
+    """The attributes of an uncertainty's by-year variable; `unit` is a registry unit (CF units from units.csv)."""
+    return _non_empty({"units": cf_units(unit), "long_name": long_name, "long_name_zh": long_name_zh,
+                       "definition": definition, "source": source})
 
 
 def coordinate_attributes(name: str) -> dict[str, str]:

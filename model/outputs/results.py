@@ -2,7 +2,10 @@
 
 Yearly figures follow the registry's `kind` (data/registry/kinds.csv): flows are summed over the
 year's months, rates are averaged over them, stocks are taken at the year's last month. A target's
-probability is the share of replicates that meet it.
+probability is the share of replicates that meet it, read as planners read it (docs/methodology.md,
+"Reading targets"): a floor ('>=') is met at the value less its tolerance or more, a ceiling ('<=') at
+the value plus its tolerance or less (both 0 by default: '控制在5.5%左右' is met by 4.96%, not by 5.6%),
+an 'about' band within the tolerance either side; each row says how its target was read (`reading`).
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ import pandas as pd
 import xarray as xr
 
 from jobsim.model.inputs.registry import indicators, modelled_indicators
-from jobsim.model.inputs.targets import Target
+from jobsim.model.inputs.targets import Target, default_tolerance, reading
 from jobsim.model.inputs.units import to_base, unit_table
 from jobsim.model.outputs.labels import cell_methods, label_coordinates, yearly_aggregation
 
 HEADLINE = (
-    "new_urban_jobs", "surveyed_unemployment_rate", "registered_unemployment_rate",
+    "new_urban_jobs", "jobs_held", "person_years_employed", "surveyed_unemployment_rate", "registered_unemployment_rate",
     "reemployment_of_unemployed", "hard_to_employ_employed", "rural_labour_transferred",
     "trainees_started", "guaranteed_loans_issued_yuan", "startups_created", "posts_filled",
 )
@@ -25,6 +28,11 @@ SPENDING = (
     "spending_training_yuan", "spending_loans_yuan", "spending_public_welfare_posts_yuan",
     "spending_internships_yuan", "spending_grassroots_yuan", "spending_unemployment_insurance_yuan",
 )
+
+# Relative slack of every comparison with a target's value: a rate averaged from monthly fractions
+# (twelve months of 0.055, summed, / 12 / 0.01 = 5.500000000000001) or a lever share written with 12 digits (0.184615384615
+# for 12万 of 65万) must not miss the value it equals by rounding.
+ROUNDING_SLACK = 1e-9
 
 
 def variable_kinds() -> dict[str, str]:
@@ -74,26 +82,28 @@ def _target_statistic(year_values: xr.DataArray, t: Target) -> xr.DataArray:
     return span  # each_year: judged year by year
 
 
-def _meets(x: xr.DataArray, t: Target, value: float, tol: float) -> xr.DataArray:
+def target_met(x, t: Target):
+    """Whether figures `x` (a number, array or DataArray in the target's unit) meet the target: a floor at
+    value - tolerance or more, a ceiling at value + tolerance or less, a band within the tolerance either
+    side (`default_tolerance`: 0 for floors and ceilings unless given)."""
+    slack = default_tolerance(t) + ROUNDING_SLACK * abs(t.value)
     if t.comparison == ">=":
-        ok = x >= value
-    elif t.comparison == "<=":
-        ok = x <= value
-    else:
-        ok = abs(x - value) <= tol
+        return x >= t.value - slack
+    if t.comparison == "<=":
+        return x <= t.value + slack
+    return abs(x - t.value) <= slack
+
+
+def _meets(x: xr.DataArray, t: Target) -> xr.DataArray:
+    ok = target_met(x, t)
     return ok.all("year") if "year" in ok.dims else ok
-
-
-def default_tolerance(t: Target) -> float:
-    """Half-width of an 'about' band in the target's unit: 0.5 points for percent, else 5% of the value."""
-    if t.tolerance is not None:
-        return float(t.tolerance)
-    return 0.5 if t.unit == "percent" else abs(t.value) * 0.05
 
 
 def evaluate_targets(ds: xr.Dataset, targets: list[Target]) -> pd.DataFrame:
     """One row per target: the model's median and 10-90% range (in the target's unit) and the
-    probability of meeting it across replicates; rows the model cannot judge say why in `status`."""
+    probability of meeting it across replicates; rows the model cannot judge say why in `status`.
+    `tolerance` is the one applied, `wording` the source's words, `reading` how the target was read
+    ('≤ 5.5% (城镇调查失业率控制在 5.5% 左右, read as a ceiling)')."""
     ind = indicators()
     y = yearly(ds)
     years = set(int(v) for v in y["year"].values)
@@ -105,6 +115,7 @@ def evaluate_targets(ds: xr.Dataset, targets: list[Target]) -> pd.DataFrame:
             "label_en": ind.at[t.indicator, "label_en"] if t.indicator in ind.index else "",
             "area": t.area, "period": f"{t.start_year}" if t.start_year == t.end_year else f"{t.start_year}-{t.end_year}",
             "basis": t.basis, "comparison": t.comparison, "target": t.value, "unit": t.unit,
+            "tolerance": default_tolerance(t), "wording": t.wording, "reading": reading(t),
             "assumption": t.assumption, "median": np.nan, "p10": np.nan, "p90": np.nan,
             "probability": np.nan, "status": "evaluated",
         }
@@ -118,8 +129,7 @@ def evaluate_targets(ds: xr.Dataset, targets: list[Target]) -> pd.DataFrame:
         else:
             factor = to_base(1.0, t.unit)
             stat = _target_statistic(y[variable].sel(area=t.area), t) / factor
-            tol = default_tolerance(t)
-            meets = _meets(stat, t, t.value, tol)
+            meets = _meets(stat, t)
             summary = stat.mean("year") if "year" in stat.dims else stat
             if "year" in stat.dims:  # each_year: summarise the worst year
                 if t.comparison == ">=":

@@ -22,6 +22,7 @@ from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.registry import lever_ids
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.experiments.ensemble import run_scenario
+from jobsim.model.inputs.growth_paths import default_growth_path
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.outputs.store import read_dataset, write_dataset
 from jobsim.model.inputs.scenario import Scenario, load_scenario, scenario_from_dict
@@ -101,7 +102,8 @@ def make_model(make_scenario) -> Callable[..., LabourMarketModel]:
         lever_values = {lever: scenario.lever_values(lever) for lever in lever_ids()}
         p = dict(load_parameters(region, use_calibrated=False, as_of=first).values)
         p.update(params or {})
-        return RunSpec(region, area_facts(region), first, last, lever_values, p, seed=seed, scale=scale).build()
+        return RunSpec(region, area_facts(region), first, last, lever_values, p, seed=seed, scale=scale,
+                       gdp_real_growth_percent=default_growth_path(region, first, last)).build()
 
     return make
 

@@ -1,7 +1,8 @@
-"""The refactor keeps behaviour: for the same scenario and seed every output variable is bit-identical
-to the reference written by the code before the move (tests/fixtures/golden_*, made by
-`tests/fixtures/make_golden.py` at commit 5a93a9c). A change of the model's behaviour on purpose
-regenerates the fixtures in its own commit and says so."""
+"""Behaviour is kept: for the same scenario and seed every output variable is bit-identical to the
+reference (tests/fixtures/golden_*, written by `tests/fixtures/make_golden.py`). The references were
+first made at commit 5a93a9c, before the one-house refactor, which kept every output bit for bit; issue 9
+(credible economics) changed the model's behaviour on purpose and regenerated them in its own commit. A
+refactor must leave them untouched; a change of behaviour on purpose regenerates them and says so."""
 
 from __future__ import annotations
 
@@ -17,12 +18,29 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 
 
+# Variables whose definition changed on purpose after the fixtures were made, each checked instead
+# against the variables it is computed from (which are still compared bit for bit). None since the
+# fixtures were regenerated for issue 9; the surveyed rate's rule is still checked against its inputs.
+CHANGED_ON_PURPOSE: tuple[str, ...] = ()
+SURVEY_EMPLOYED = ["employed_firm", "self_employed", "subsidised_post", "internship"]
+
+
+def _assert_changed_variables_follow_their_rule(new: xr.Dataset) -> None:
+    p = new["population_by_status"].sel(residence="urban")
+    u, e = p.sel(status="unemployed"), p.sel(status=SURVEY_EMPLOYED).sum("status")
+    rate = (u / (e + u)).transpose(*new["surveyed_unemployment_rate"].dims)
+    np.testing.assert_allclose(new["surveyed_unemployment_rate"].values, rate.values, rtol=1e-12)
+
+
 def _assert_same_variables(new: xr.Dataset, ref: xr.Dataset) -> None:
     missing = [v for v in ref.data_vars if v not in new]
     assert not missing, f"variables gone: {missing}"
     for name in ref.coords:
         np.testing.assert_array_equal(new[name].values, ref[name].values, err_msg=f"coordinate {name}")
+    _assert_changed_variables_follow_their_rule(new)
     for name in ref.data_vars:
+        if name in CHANGED_ON_PURPOSE:
+            continue
         a, b = new[name].values, ref[name].values
         assert a.shape == b.shape, name
         assert a.dtype == b.dtype, name

@@ -233,13 +233,16 @@ ALWAYS_ALLOWED = {0, 1, 2, 12}  # 12: months of a year (the calendar, not behavi
 # Numbers the core may still write, per module, each with its reason. Anything else is a parameter
 # (data/parameters/defaults.yaml, read from `self.p[...]`).
 ALLOWED_LITERALS: dict[str, dict[float, str]] = {
-    "agents.py": {3: "status code", 4: "status code", 5: "status code", 6: "status code", 7: "status code",
-                  8: "number of statuses"},
+    "agents.py": {3: "status code; the last kind of entry (0-3: first job, same-year re-hire, other, placement)",
+                  4: "status code; the number of kinds of entry", 5: "status code", 6: "status code",
+                  7: "status code", 8: "number of statuses"},
+    "matching.py": {1e-300: "numerical guard: a zero weight's key is made huge instead of infinite"},
     "model.py": {
         6: "July (month_of_year is 0-based): graduates arrive",
         11: "December: the year's last month",
         3: "the year boundaries of startup_exit_hazard_year1..3",
         15.0: "single-year ages in the facts' 0-14 census band",
+        100.0: "percent to fraction (real GDP growth is given in percent)",
         1e-9: "numerical guard against division by zero",
     },
     "population.py": {

@@ -234,3 +234,23 @@ def test_malformed_regions_file_is_rejected(data_copy):
         load_regions()
     msg = str(exc.value)
     assert f"{path}, line {line}" in msg and "must be a province" in msg
+
+
+def test_city_transfer_split_and_posts_do_not_come_from_the_city_task_table():
+    """Issue 9 item 7: the city task table checks the city shares, so it does not set them."""
+    cities = cities_of("Jiangxi")
+    province_split = get_region("Jiangxi").value("outside_province_share_of_transfers")
+    for c in cities:
+        split = get_region(c).value("outside_province_share_of_transfers")
+        assert split == pytest.approx(0.3463 if c == "Shangrao" else province_split), c
+    urban = {c: get_region(c).value("urban_employed") for c in cities}
+    for c in cities:
+        expected = 24900 * urban[c] / sum(urban.values())
+        assert abs(get_region(c).value("public_welfare_posts") - expected) <= 1, c
+
+
+def test_xinyu_age_shares_are_its_census_shares_and_add_to_one():
+    x = get_region("Xinyu")
+    assert x.fact("share_age_0_14")["basis"] == "sourced"
+    assert (x.value("share_age_0_14"), x.value("share_age_15_59"), x.value("share_age_60_plus")) == (0.2073, 0.6159, 0.1768)
+    assert x.value("share_age_0_14") + x.value("share_age_15_59") + x.value("share_age_60_plus") == pytest.approx(1.0)
