@@ -183,7 +183,7 @@ def with_parameters(spec, **values: float) -> Run:
 def demand_variant(spec, shift: float) -> Run:
     """Incumbents' labour demand permanently (1 + shift) times the baseline's, from the first month."""
     if "demand_level_shift" not in spec.parameters:
-        raise NotImplementedError("the model has no parameter demand_level_shift (a permanent proportional shift "
+        raise ValueError("the model has no parameter demand_level_shift (a permanent proportional shift "
                                   "of labour demand); the demand measures need it")
     base = float(spec.parameters["demand_level_shift"])
     return Run(dataclasses.replace(spec, parameters={**dict(spec.parameters), "demand_level_shift": base + shift}),
@@ -200,7 +200,7 @@ def growth_dip_variant(spec, year: int, points: float) -> Run:
                    note=f"gdp_real_growth_percent[{year}] -{points:g} pp")
     name = "labour_demand_growth_per_year"
     if name not in spec.parameters:
-        raise NotImplementedError("the spec has no GDP growth path and no labour_demand_growth_per_year parameter")
+        raise ValueError("the spec has no GDP growth path and no labour_demand_growth_per_year parameter")
     path = {year: float(spec.parameters[name]) - points / 100.0}
     if "parameter_paths" in fields:
         paths = {k: dict(v) for k, v in spec.parameter_paths.items()}

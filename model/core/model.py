@@ -81,8 +81,7 @@ class LabourMarketModel(mesa.Model):
         self.outside_share = np.array([f.outside_province_share_of_transfers for f in self.facts])
         self.displaced_demand = np.zeros(self.n_areas)
         self.demand_index = np.ones((self.n_areas, 2))  # incumbent demand path by area and sector
-        self.matching = MatchingFunction(self.p["matching_efficiency"], self.p["matching_elasticity_vacancies"],
-                                         self.p["matching_elasticity_searchers"])
+        self.matching = self.matching_function()
         self.laid_off_this_month = np.empty(0, np.int64)
         self.vacancies = np.zeros(len(self.firms), np.int64)
         self._tallies = {name: np.zeros(self.n_areas) for name in TALLIES}
@@ -160,8 +159,7 @@ class LabourMarketModel(mesa.Model):
         if self.month_of_year == 0 and self.spec.parameter_paths:
             # Year-keyed parameter values (a scenario's uncertainties) take effect each January.
             self.p = self.spec.parameters_in(self.year)
-            self.matching = MatchingFunction(self.p["matching_efficiency"], self.p["matching_elasticity_vacancies"],
-                                             self.p["matching_elasticity_searchers"])
+            self.matching = self.matching_function()
         self.workers.counters.reset()
         for arr in (*self._tallies.values(), self.market_searchers, self.market_vacancies, self.market_hires):
             arr.fill(0.0)
@@ -375,6 +373,11 @@ class LabourMarketModel(mesa.Model):
         w.transition(stay, A.UNEMPLOYED, now)
 
     # --- search, matching and placements -------------------------------------------------------
+    def matching_function(self) -> MatchingFunction:
+        """The areas' matching function with this year's parameters."""
+        p = self.p
+        return MatchingFunction(p["matching_efficiency"], p["matching_elasticity_vacancies"], p["matching_elasticity_searchers"])
+
     def search_intensity(self, idx: np.ndarray) -> np.ndarray:
         """Relative search effort (a newly unemployed searcher = 1): falls with the months unemployed
         to a floor (the certified hard-to-employ search at the floor, whatever their spell), is raised
