@@ -24,8 +24,9 @@ from jobsim.model.cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAG
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "jiangxi_baseline.yaml"
 MARKER = "JOBSIM_TEST_MARKER"
-# A run whose replicates take a few seconds each, so that it is surely still working when the signal comes.
-SLOW_RUN = ("--replicates", "6", "--scale", "2000", "--workers", "2")
+# A run whose replicates take a few seconds each (1:200, with the 12-month warm-up), so that it is surely
+# still working when the signal comes.
+SLOW_RUN = ("--replicates", "6", "--scale", "200", "--workers", "2")
 QUICK_RUN = ("--replicates", "1", "--scale", "20000", "--workers", "1")
 STARTUP_SECONDS = 90.0  # the longest a command may take to reach its workers on a loaded machine
 ORPHAN_SECONDS = 3.0  # the workers of a killed command must be gone within this long
