@@ -115,12 +115,9 @@ def check_interrupt_report(proc: subprocess.Popen, sig: signal.Signals, kept: st
     assert len(errors) == 1 and errors[0].startswith(f"error: {expected[1]}: ") and kept in errors[0], stderr
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
-def test_a_run_killed_while_simulating_leaves_no_worker_and_no_file(sig, tmp_path):
-    marker = uuid.uuid4().hex
-    out = tmp_path / "result.nc"
-    proc = start([*jobsim_program(), "run", str(BASELINE), *SLOW_RUN, "--out", str(out)], tmp_path, marker)
-    wait_for(workers_running(proc, marker), "the run's worker processes")
+def _interrupt_leaves_nothing(proc, sig, marker: str, out: Path, tmp_path: Path) -> None:
+    """Send `sig`; the command ends within EXIT_SECONDS, leaving no worker, no result and (unless
+    killed outright) no hidden temporary file, and says so in one line."""
     proc.send_signal(sig)
     proc.wait(EXIT_SECONDS)
     assert_no_orphans(marker)
@@ -128,6 +125,15 @@ def test_a_run_killed_while_simulating_leaves_no_worker_and_no_file(sig, tmp_pat
     assert not out.exists()
     if sig != signal.SIGKILL:
         assert hidden_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_a_run_killed_while_simulating_leaves_no_worker_and_no_file(sig, tmp_path):
+    marker = uuid.uuid4().hex
+    out = tmp_path / "result.nc"
+    proc = start([*jobsim_program(), "run", str(BASELINE), *SLOW_RUN, "--out", str(out)], tmp_path, marker)
+    wait_for(workers_running(proc, marker), "the run's worker processes")
+    _interrupt_leaves_nothing(proc, sig, marker, out, tmp_path)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
@@ -158,13 +164,7 @@ def test_a_calibration_killed_while_searching_leaves_no_worker_and_no_file(sig, 
                   "--out", str(out)], tmp_path, marker)
     wait_for(workers_running(proc, marker), "the calibration's worker processes")
     time.sleep(1.0)  # into the search: the workers are evaluating candidates
-    proc.send_signal(sig)
-    proc.wait(EXIT_SECONDS)
-    assert_no_orphans(marker)
-    check_interrupt_report(proc, sig, "nothing was written")
-    assert not out.exists()
-    if sig != signal.SIGKILL:
-        assert hidden_files(tmp_path) == []
+    _interrupt_leaves_nothing(proc, sig, marker, out, tmp_path)
 
 
 def test_a_second_run_writing_the_same_file_is_refused_at_once_naming_the_first(tmp_path):
