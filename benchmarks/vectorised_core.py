@@ -3,8 +3,8 @@
 Per month, in the model's order:
 1. demand: firms' demand follows the set-up's demand path (`update_labour_demand` in the model);
 2. separation: the same rule as `LabourMarketModel.separate_workers` (model/core/model.py): employees
-   leave at `separation_rate_monthly` (a binomial count of distinct employees, as `model.sample`
-   draws it), a `layoff_share` of them involuntarily; a firm above its demand lays off each of its
+   leave at `separation_rate_monthly` (each by its own counter-based uniform, as `model.sample`
+   draws it, keyed by the worker's index, which is its id here), a `layoff_share` of them involuntarily; a firm above its demand lays off each of its
    other employees with probability `excess_layoff_share_monthly` x excess / employment; vacancies =
    round(demand) - employment;
 3. search and matching: the unemployed (including this month's separated) search with the relative
@@ -17,7 +17,8 @@ Per month, in the model's order:
    stochastically to agents, at most V and the searchers), drawn by intensity x
    exp(-hiring_skill_weight x skill shortfall) into vacancies drawn by firms' vacancy counts, the
    most skilled hire to the most demanding vacancy. No one has priority here (no programmes).
-   As in the model, a worker hired in another area keeps their home area.
+   As in the model, a worker hired in another area keeps their home area, and the matching's draws are
+   counter-based (`jobsim.model.core.draws`), keyed by the workers' and vacancies' ids.
 
 The separation rule is re-implemented in a few lines mirroring `separate_workers` (its private
 helpers are not imported); matching is the model's. `benchmarks/per_agent_core.py` is the same loop
@@ -29,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.synthetic import CoreResult, CoreSetup
+from jobsim.model.core.draws import CounterDraws, MonthDraws
 from jobsim.model.core.matching import MatchingFunction, match
 
 
@@ -39,6 +41,8 @@ class VectorisedCore:
         self.setup = setup
         self.p = setup.params
         self.rng = np.random.default_rng(seed)
+        keys = np.random.SeedSequence(seed).spawn(2)  # counter-based draws, as the model's (model/core/draws.py)
+        self.separation_draws, self.matching_draws = (CounterDraws(int(k.generate_state(1, np.uint64)[0])) for k in keys)
         self.n_areas = setup.n_areas
         self.area = setup.worker_area.copy()
         self.skill = setup.worker_skill.copy()
@@ -55,12 +59,12 @@ class VectorisedCore:
         self.month = -1
         self.result = CoreResult()
 
+    def uniform(self, idx: np.ndarray, slot: int) -> np.ndarray:
+        return self.separation_draws.uniform(self.month, slot, idx)
+
     def sample(self, idx: np.ndarray, prob: float) -> np.ndarray:
-        """As `LabourMarketModel.sample`: a binomial count, then that many distinct members."""
-        k = self.rng.binomial(len(idx), prob) if len(idx) else 0
-        if k == 0:
-            return np.empty(0, np.int64)
-        return np.sort(self.rng.choice(idx, size=k, replace=False))
+        """As `LabourMarketModel.sample`: each member whose counter-based uniform is below `prob`."""
+        return idx[self.uniform(idx, 0) < prob]
 
     def step(self) -> None:
         self.month += 1
@@ -77,7 +81,7 @@ class VectorisedCore:
 
     def separate_workers(self) -> tuple[int, int]:
         """Mirrors `LabourMarketModel.separate_workers` (firm employees only; no self-employed here)."""
-        p, rng, n_firms = self.p, self.rng, len(self.f_area)
+        p, n_firms = self.p, len(self.f_area)
         emp = np.flatnonzero(self.firm >= 0)
         firm = self.firm[emp]
         employment = np.bincount(firm, minlength=n_firms).astype(float)
@@ -87,9 +91,9 @@ class VectorisedCore:
         ordinary = self.sample(emp, p["separation_rate_monthly"])
         over = excess_rate[firm] > 0
         in_excess = emp[over]
-        extra = in_excess[rng.random(len(in_excess)) < excess_rate[firm[over]]]
+        extra = in_excess[self.uniform(in_excess, 1) < excess_rate[firm[over]]]
         extra = np.setdiff1d(extra, ordinary, assume_unique=True)
-        n_laid_off = int(np.count_nonzero(rng.random(len(ordinary)) < p["layoff_share"])) + len(extra)
+        n_laid_off = int(np.count_nonzero(self.uniform(ordinary, 2) < p["layoff_share"])) + len(extra)
         leaving = np.concatenate([ordinary, extra])
         self.firm[leaving] = -1
         self.since[leaving] = self.month
@@ -110,7 +114,8 @@ class VectorisedCore:
         result = match(
             self.area[searchers], self.skill[searchers], self.search_intensity(searchers),
             self.no_priority[searchers], self.f_area, self.f_skill_req, self.vacancies, self.n_areas,
-            p["cross_city_search_share"], p["hiring_skill_weight"], self.matching, self.setup.scale, self.rng)
+            p["cross_city_search_share"], p["hiring_skill_weight"], self.matching, self.setup.scale,
+            MonthDraws(self.matching_draws, self.month), searcher_id=searchers)
         idx, firm = searchers[result.hired], result.firm
         self.firm[idx] = firm
         self.since[idx] = self.month

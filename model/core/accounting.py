@@ -44,13 +44,14 @@ class MonthlyRecorder:
     tallies (already persons or yuan). `t` is the number of months recorded so far; `scale` (persons
     per agent), `first_year`, `region` and `area_ids` say how to read them."""
 
-    def __init__(self, model):
+    def __init__(self, model, first_year: int | None = None, n_months: int | None = None):
+        """Arrays for the model's period, or for `n_months` from January of `first_year` (the spin-up)."""
         self.model = model
         self.scale = float(model.scale)
-        self.first_year = model.first_year
+        self.first_year = model.first_year if first_year is None else int(first_year)
         self.region = model.region
         self.area_ids = list(model.area_ids)
-        n, a = model.n_months, model.n_areas
+        n, a = (model.n_months if n_months is None else int(n_months)), model.n_areas
         self.stocks = np.zeros((n, a, 2, A.N_STATUS), np.int64)
         self.flows = np.zeros((n, a, A.N_SOURCES, A.N_DESTINATIONS), np.int64)
         self.counters = {k: np.zeros((n, a), np.int64) for k in COUNTERS}

@@ -21,6 +21,13 @@ other hires instead of adding to them), then the rest drawn without replacement 
 below the area's vacancy-weighted skill requirement. Which firm: the hires' vacancies are drawn from
 the area's open vacancies in proportion to each firm's count; the most skilled hires go to the most
 demanding vacancies (assortative matching, the firms' preference for skill fit).
+
+Random draws: `rng` is a numpy Generator (sequential draws) or, as the model passes it, a
+`draws.MonthDraws` (counter-based: each searcher's draws keyed by its `searcher_id`, the worker's uid;
+each vacancy's by its firm and its number within the firm; each area's rounding by the area), so that a
+searcher keeps its draws when the set of searchers changes (a paired what-if; model/core/draws.py).
+Slots: 0 where to look, 1 which area when away, 2 the area's rounding, 3 the vacancies' keys,
+4 the searchers' keys.
 `tests/model/core/test_matching.py` checks the elasticities, the allocation and a Beveridge curve.
 """
 
@@ -29,6 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from jobsim.model.core.draws import SequentialDraws, pair_ids, rank_within
 
 
 @dataclass(frozen=True)
@@ -59,10 +68,11 @@ class MatchResult:
 
 
 def _weighted_top(group: np.ndarray, weight: np.ndarray, take: np.ndarray, n_groups: int,
-                  rng: np.random.Generator, first: np.ndarray | None = None) -> np.ndarray:
+                  exponential: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
     """Positions of `take[g]` members of each group g drawn without replacement with probabilities
-    proportional to `weight` (Efraimidis-Spirakis keys); members flagged in `first` come before all others."""
-    key = rng.exponential(size=len(group)) / np.maximum(weight, 1e-300)
+    proportional to `weight` (Efraimidis-Spirakis keys: a standard exponential per member, given, over
+    its weight); members flagged in `first` come before all others."""
+    key = exponential / np.maximum(weight, 1e-300)
     if first is not None:
         key = np.where(first, -1.0 / np.maximum(key, 1e-300), key)  # negative keys sort first
     order = np.lexsort((key, group))
@@ -85,14 +95,19 @@ def match(
     skill_weight: float,
     matching: MatchingFunction,
     scale: float,
-    rng: np.random.Generator,
+    rng,
+    searcher_id: np.ndarray | None = None,
 ) -> MatchResult:
     """One month's matching. searcher_*: arrays over searchers (intensity: relative search effort, a
     new searcher = 1; priority: placed first); firm_*: arrays over all firms; vacancies: open
-    vacancies per firm in agents (0 for closed firms); scale: persons per agent."""
+    vacancies per firm in agents (0 for closed firms); scale: persons per agent. rng: a numpy
+    Generator or a `draws.MonthDraws` (see the module docstring); searcher_id: the searchers' stable
+    ids (worker uids) that key their counter-based draws (default: their positions)."""
+    draws = SequentialDraws(rng) if isinstance(rng, np.random.Generator) else rng
     vacancies = np.asarray(vacancies, dtype=np.int64)
     zeros = np.zeros(n_areas)
     n = len(searcher_area)
+    ids = np.arange(n) if searcher_id is None else np.asarray(searcher_id)
     v_area = np.bincount(firm_area, weights=vacancies, minlength=n_areas).astype(np.float64)
     if n == 0 or v_area.sum() == 0:
         counted = np.bincount(searcher_area.astype(np.int64), minlength=n_areas).astype(np.float64)
@@ -103,11 +118,12 @@ def match(
     # Where each searcher looks this month.
     target = searcher_area.astype(np.int64).copy()
     if n_areas > 1:
-        go_away = (rng.random(n) < cross_area_share) | (v_area[target] == 0)
+        go_away = (draws.uniform(0, ids) < cross_area_share) | (v_area[target] == 0)
         n_away = int(go_away.sum())
         if n_away:
             target[go_away] = np.minimum(
-                np.searchsorted(np.cumsum(v_area), rng.random(n_away) * v_area.sum(), side="right"), n_areas - 1)
+                np.searchsorted(np.cumsum(v_area), draws.uniform(1, ids[go_away]) * v_area.sum(), side="right"),
+                n_areas - 1)
     else:
         target[:] = 0
     searchers = np.bincount(target, minlength=n_areas).astype(np.float64)
@@ -116,7 +132,7 @@ def match(
     # The matching function, in persons, then whole agents.
     expected = matching.expected_hires(v_area * scale, search * scale) / scale
     whole = np.floor(expected)
-    hires = whole + (rng.random(n_areas) < expected - whole)
+    hires = whole + (draws.uniform(2, np.arange(n_areas)) < expected - whole)
     # At most the vacancies, and at most the searchers who search at all (intensity > 0).
     active = np.bincount(target, weights=(intensity > 0), minlength=n_areas)
     hires = np.minimum(np.minimum(hires, v_area), active).astype(np.int64)
@@ -127,14 +143,15 @@ def match(
     open_firms = np.flatnonzero(vacancies > 0)
     slot_firm = np.repeat(open_firms, vacancies[open_firms])
     slot_area = firm_area[slot_firm].astype(np.int64)
-    slots = _weighted_top(slot_area, np.ones(len(slot_firm)), hires, n_areas, rng)
+    slot_id = pair_ids(slot_firm, rank_within(vacancies[open_firms]))  # (firm, its j-th open vacancy)
+    slots = _weighted_top(slot_area, np.ones(len(slot_firm)), hires, n_areas, draws.exponential(3, slot_id))
 
     # Who is hired: priority searchers first, then by intensity and skill fit.
     req = np.bincount(firm_area, weights=vacancies * firm_skill_req, minlength=n_areas) / np.maximum(v_area, 1.0)
     shortfall = np.maximum(req[target] - searcher_skill, 0.0)
     weight = intensity * np.exp(-skill_weight * shortfall)
     # Priority searchers first, but only those who search (a zero-intensity searcher is never drawn).
-    chosen = _weighted_top(target, weight, hires, n_areas, rng, first=priority & (intensity > 0))
+    chosen = _weighted_top(target, weight, hires, n_areas, draws.exponential(4, ids), first=priority & (intensity > 0))
 
     # Assortative within each area: the most skilled hire takes the most demanding vacancy.
     c = chosen[np.lexsort((searcher_skill[chosen], target[chosen]))]

@@ -3,8 +3,15 @@
 `LabourMarketModel.step()` reads as the order of events in a month. Workers and firms are arrays
 (`model/agents.py`) updated in bulk; programmes are Mesa agents (`model/programmes.py`); Mesa's
 `Model` provides the generator that builds the population (`self.rng`) from the seed, and each
-monthly process and programme draws from its own stream spawned from the same seed (`STREAMS`), so
-the same scenario and seed give bit-identical results and a lever change leaves other processes' draws alone.
+monthly process and programme draws from its own stream spawned from the same seed (`STREAMS`), its
+draws per agent counter-based (`LabourMarketModel.draws`: keyed by seed, process, month and the agent's
+id), so the same scenario and seed give bit-identical results and a lever change leaves the draws of
+other processes, and of every agent it does not touch, alone.
+
+A run starts from the areas' structure at the end of `AreaFacts.structure_year`. When its first year
+is later than structure_year + 1 (a 2026 run from the 2020 census), the model first rolls the
+population forward through the years in between, unrecorded in the period's record: the spin-up
+(`LabourMarketModel.spin_up`), with each year's own real GDP growth and the first projected year's levers.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import mesa
 import numpy as np
 
 from jobsim.model.core import agents as A
+from jobsim.model.core.draws import CounterDraws, MonthDraws, pair_ids, rank_within
 from jobsim.model.core.matching import MatchingFunction, match
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.core.population import build_population, new_worker_columns, stochastic_round
@@ -24,6 +32,13 @@ from jobsim.model.core.programmes import (
 # The model's random streams, one per process (and one per programme, named by its class), spawned
 # from the run's seed in this fixed order: a lever change then leaves the other processes' draws in
 # place, so paired differences measure the lever rather than the noise (DESIGN.md, Randomness).
+# Draws per agent (or firm, or vacancy) over a set that depends on the state -- who separates, who is
+# hired, who is picked for a programme -- are counter-based instead (`LabourMarketModel.draws`,
+# model/core/draws.py): a pure function of (this process's key, the month, a slot, the worker's `uid`
+# or the firm's index), so the same agent gets the same uniform in both arms of a what-if whatever
+# else changed; a sequential stream would hand every later draw to another agent once the set differs.
+# The sequential streams still serve draws whose number never depends on the state (entrants, demand
+# shocks) and the loan programme's sizes, job counts and areas (docs/methodology.md, "Determinism and speed").
 STREAMS = ("demography", "entry", "demand", "firm_exits", "separations", "vacancies", "rural_transfer",
            "matching", "own_business", "participation", "registration",
            "TrainingProgramme", "LoanProgramme", "PublicWelfarePosts", "InternshipProgramme",
@@ -41,6 +56,10 @@ TALLIES = (
 class LabourMarketModel(mesa.Model):
     """A region's labour market from January of `spec.first_year` to December of `spec.last_year`.
 
+    Built `warm_up_months` before its first simulated year: the first year, or, when the facts describe
+    an earlier year-end than first_year - 1, structure_year + 1, from which the population is rolled
+    forward to the first year unrecorded in the period's record (`spin_up`, `spin_up_recorder`).
+
     Built from a `RunSpec` (model/core/runspec.py), which holds everything the run depends on:
     the areas' facts, the levers by year (base units), the parameter values, the scale (persons
     per agent) and the seed.
@@ -52,19 +71,27 @@ class LabourMarketModel(mesa.Model):
         self.region = spec.region
         self.first_year, self.last_year = spec.first_year, spec.last_year
         self.levers = {k: dict(v) for k, v in spec.levers.items()}
+        # The spin-up: the years between the facts' structure (the end of structure_year) and the period,
+        # simulated unrecorded in the period's recorder (see `spin_up`); () for a period starting at
+        # structure_year + 1, as the 2021-2025 scenarios do.
+        self.spin_up_years = spec.spin_up_years
+        self.simulated_first_year = spec.simulated_first_year
         missing = spec.missing_growth_years()
         if missing:
+            spun = (f" and of the spin-up {self.spin_up_years[0]}-{self.spin_up_years[-1]} (the facts describe the end of "
+                    f"{spec.structure_year})" if self.spin_up_years else "")
             raise ValueError(f"gdp_real_growth_percent: no value for {missing}; the model needs the real GDP "
-                             f"growth of every year {spec.first_year}-{spec.last_year} (an uncertainty of the run)")
+                             f"growth of every year {spec.first_year}-{spec.last_year}{spun} (an uncertainty of the run)")
         self.p = spec.parameters_in(spec.first_year)
         self.scale = float(spec.scale)
         self.start_month = self.first_year * 12
         self.n_months = (self.last_year - self.first_year + 1) * 12
-        # The run begins `warm_up_months` before the period with the first year's levers and growth,
-        # unrecorded, so that the period starts from the model's own flows instead of the synthetic
-        # population's first-month transient (a burn-in).
+        # The run begins `warm_up_months` before its first simulated year (the period's first year, or
+        # the spin-up's) with the first year's levers and that year's growth, unrecorded, so that it
+        # starts from the model's own flows instead of the synthetic population's first-month
+        # transient (a burn-in).
         self.warm_up_months = int(round(self.p["warm_up_months"]))
-        built_month = self.start_month - self.warm_up_months
+        built_month = self.simulated_first_year * 12 - self.warm_up_months
         self.month = built_month - 1  # the month being simulated (year*12 + month-1)
         self.recording = False
 
@@ -102,10 +129,29 @@ class LabourMarketModel(mesa.Model):
         )
         for _ in range(self.warm_up_months):
             self.step()
+        self.spin_up_recorder = self.spin_up() if self.spin_up_years else None
         self.recording = True
         self.initial_stocks = self.status_stocks()
         from jobsim.model.core.accounting import MonthlyRecorder  # local: accounting imports model constants
         self.recorder = MonthlyRecorder(self)
+
+    def spin_up(self):
+        """Roll the population forward from the facts' structure to January of the first year: step
+        through every spin-up year (structure_year + 1 .. first_year - 1) with that year's own real
+        GDP growth, the levers of the first projected year (the planners' levers of past years are not
+        scenario inputs; `lever` reads them at `period_year`) and the model's own demography (deaths,
+        retirements under the 2025 reform, school leavers, graduates). Recorded apart, in the recorder
+        returned (its region yearly figures are what `api.spin_up_check` compares with the history),
+        so that the period's record starts in January of first_year as for any run."""
+        from jobsim.model.core.accounting import MonthlyRecorder  # local: accounting imports model constants
+
+        months = 12 * len(self.spin_up_years)
+        self.recorder = MonthlyRecorder(self, first_year=self.spin_up_years[0], n_months=months)
+        self.recording = True
+        for _ in range(months):
+            self.step()
+        self.recording = False
+        return self.recorder
 
     # --- calendar and levers ------------------------------------------------------------------
     @property
@@ -118,8 +164,15 @@ class LabourMarketModel(mesa.Model):
 
     @property
     def period_year(self) -> int:
-        """The year whose levers and growth apply: the first year during the warm-up."""
+        """The year whose levers apply: the first year during the warm-up and the spin-up."""
         return max(self.year, self.first_year)
+
+    @property
+    def growth_year(self) -> int:
+        """The year whose real GDP growth applies: the first simulated year during the warm-up, then the
+        calendar year (the spin-up's years run with their own growth). Equals `period_year` for a run
+        without spin-up."""
+        return max(self.year, self.simulated_first_year)
 
     def lever(self, lever_id: str) -> float:
         return float(self.levers[lever_id][self.period_year])
@@ -165,13 +218,29 @@ class LabourMarketModel(mesa.Model):
             arr.fill(0.0)
         self.laid_off_this_month = np.empty(0, np.int64)
 
-    def sample(self, idx: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
-        """Each of `idx` independently with probability `prob`: a binomial count, then that many
-        distinct members at random (much cheaper than one uniform per agent for rare events)."""
-        k = rng.binomial(len(idx), prob) if len(idx) else 0
-        if k == 0:
+    def draws(self, process: str) -> MonthDraws:
+        """This month's counter-based draws of `process` (a name in STREAMS; model/core/draws.py). Each
+        process's 64-bit key comes from the SeedSequence child its stream is seeded from, spawned once
+        more (spawn key (i, 0)), so it is apart from the stream and fixed by the run's seed."""
+        try:
+            counters = self._counter_draws
+        except AttributeError:
+            children = np.random.SeedSequence(self.spec.seed).spawn(len(STREAMS))
+            counters = self._counter_draws = {
+                name: CounterDraws(int(child.spawn(1)[0].generate_state(1, np.uint64)[0]))
+                for name, child in zip(STREAMS, children)}
+        return MonthDraws(counters[process], self.month)
+
+    def uniform(self, process: str, idx: np.ndarray, slot: int = 0) -> np.ndarray:
+        """One counter-based uniform per worker of `idx` (row indices), keyed by the worker's uid."""
+        return self.draws(process).uniform(slot, self.workers.uid[idx])
+
+    def sample(self, idx: np.ndarray, prob: float, process: str, slot: int = 0) -> np.ndarray:
+        """Each worker of `idx` (sorted row indices) independently with probability `prob`: those whose
+        counter-based uniform (process, month, slot, uid) is below it. Returned sorted."""
+        if len(idx) == 0:
             return np.empty(0, np.int64)
-        return np.sort(rng.choice(idx, size=k, replace=False))
+        return idx[self.uniform(process, idx, slot) < prob]
 
     # --- tallies (programmes and processes add their counts here) -----------------------------
     def tally(self, name: str, idx: np.ndarray | None = None, per_person: float | np.ndarray = 1.0,
@@ -201,7 +270,7 @@ class LabourMarketModel(mesa.Model):
     def age_and_exit(self) -> None:
         w, now = self.workers, self.month
         alive = np.flatnonzero(w.status >= 0)
-        dies = self.sample(alive, self.p["mortality_rate_per_year"] / 12.0, self.streams["demography"])
+        dies = self.sample(alive, self.p["mortality_rate_per_year"] / 12.0, "demography")
         # Programme participants finish their spell first; everyone else retires on time.
         st = w.status
         retiring = np.flatnonzero((w.retire_month <= now) & (st >= 0) & (st != A.SUBSIDISED_POST)
@@ -267,7 +336,7 @@ class LabourMarketModel(mesa.Model):
         plus a province-wide shock common to every city and sector and smaller shocks of each city and
         sector. Loan-backed demand that is not additional displaces incumbents' demand in its area."""
         f, p, rng = self.firms, self.p, self.streams["demand"]
-        growth = np.log1p(self.spec.gdp_real_growth_percent[self.period_year] / 100.0)
+        growth = np.log1p(self.spec.gdp_real_growth_percent[self.growth_year] / 100.0)
         drift = p["employment_elasticity_to_output"] * growth / 12.0
         common = rng.normal(0.0, p["demand_common_shock_sd_per_year"] / np.sqrt(12.0))
         own = rng.normal(0.0, p["demand_idiosyncratic_shock_sd_per_year"] / np.sqrt(12.0), self.demand_index.shape)
@@ -290,7 +359,8 @@ class LabourMarketModel(mesa.Model):
                            [p["startup_exit_hazard_year1"], p["startup_exit_hazard_year2"], p["startup_exit_hazard_year3"]],
                            p["startup_exit_hazard_later"])
         hazard = np.where(f.entre_owner[lb], hazard * p["entrepreneurship_survival_multiplier"], hazard)
-        exits = lb[self.streams["firm_exits"].random(len(lb)) < 1.0 - (1.0 - hazard) ** (1.0 / 12.0)]
+        # Keyed by the firm's index (firm rows are never removed: the index is the firm's id for the run).
+        exits = lb[self.draws("firm_exits").uniform(0, lb) < 1.0 - (1.0 - hazard) ** (1.0 / 12.0)]
         self._close_firms(exits)
 
     def _close_firms(self, firms: np.ndarray) -> None:
@@ -319,24 +389,25 @@ class LabourMarketModel(mesa.Model):
         return owned[self.firms.alive[owned]]
 
     def separate_workers(self) -> None:
-        w, f, p, rng, now = self.workers, self.firms, self.p, self.streams["separations"], self.month
+        w, f, p, now = self.workers, self.firms, self.p, self.month
         emp = np.flatnonzero(w.status == A.EMPLOYED_FIRM)
         firm = w.firm[emp]
         employment = np.bincount(firm, minlength=len(f)).astype(float)
         # Quits and ordinary layoffs at the separation rate; firms above demand lay off a share of the excess.
         excess = np.maximum(employment - np.ceil(f.demand), 0.0)
         excess_rate = np.where(employment > 0, p["excess_layoff_share_monthly"] * excess / np.maximum(employment, 1.0), 0.0)
-        ordinary = self.sample(emp, p["separation_rate_monthly"], rng)
+        # Counter-based draws (slots 0-3): a worker's draws do not depend on who else is employed.
+        ordinary = self.sample(emp, p["separation_rate_monthly"], "separations", 0)
         over = excess_rate[firm] > 0
         in_excess = emp[over]
-        extra = in_excess[rng.random(len(in_excess)) < excess_rate[firm[over]]]
+        extra = in_excess[self.uniform("separations", in_excess, 1) < excess_rate[firm[over]]]
         extra = np.setdiff1d(extra, ordinary, assume_unique=True)
-        laid_off = np.concatenate([ordinary[rng.random(len(ordinary)) < p["layoff_share"]], extra])
+        laid_off = np.concatenate([ordinary[self.uniform("separations", ordinary, 2) < p["layoff_share"]], extra])
         w.transition(np.concatenate([ordinary, extra]), A.UNEMPLOYED, now)
         self.laid_off_this_month = np.concatenate([self.laid_off_this_month, laid_off])
         # Self-employed without a loan-backed firm close their business at the same rate.
         own = np.flatnonzero((w.status == A.SELF_EMPLOYED) & (w.firm < 0))
-        closing = self.sample(own, p["separation_rate_monthly"], rng)
+        closing = self.sample(own, p["separation_rate_monthly"], "separations", 3)
         w.transition(closing, A.UNEMPLOYED, now)
         # Open vacancies: demand not yet filled.
         employment = np.bincount(w.firm[w.status == A.EMPLOYED_FIRM], minlength=len(f)).astype(float)
@@ -348,7 +419,13 @@ class LabourMarketModel(mesa.Model):
         output plans adapt to the labour a firm can find, so demand growing faster than the labour
         force raises the vacancy stock to a level (vacancies per searcher) instead of without end."""
         f = self.firms
-        withdrawn = self.streams["vacancies"].binomial(self.vacancies, self.p["vacancy_withdrawal_rate_monthly"])
+        # Binomial(vacancies, rate) per firm, as one counter-based Bernoulli per open vacancy keyed by
+        # (firm, its j-th vacancy): a firm keeps its draws when other firms' vacancies change.
+        open_firms = np.flatnonzero(self.vacancies > 0)
+        counts = self.vacancies[open_firms]
+        firm_of = np.repeat(open_firms, counts)
+        gone = self.draws("vacancies").uniform(0, pair_ids(firm_of, rank_within(counts))) < self.p["vacancy_withdrawal_rate_monthly"]
+        withdrawn = np.bincount(firm_of[gone], minlength=len(self.vacancies)).astype(np.int64)
         if not withdrawn.any():
             return
         self.vacancies -= withdrawn
@@ -361,9 +438,8 @@ class LabourMarketModel(mesa.Model):
         w, now = self.workers, self.month
         farm = np.flatnonzero(w.status == A.FARM)
         rate = 1.0 - (1.0 - self.p["rural_transfer_rate_per_year"]) ** (1.0 / 12.0)
-        rng = self.streams["rural_transfer"]
-        movers = farm[rng.random(len(farm)) < rate]
-        outside = rng.random(len(movers)) < self.outside_share[w.area[movers]]
+        movers = farm[self.uniform("rural_transfer", farm, 0) < rate]
+        outside = self.uniform("rural_transfer", movers, 1) < self.outside_share[w.area[movers]]
         out = movers[outside]
         # Leaving the province for work counts as a transfer now; staying counts when hired locally.
         w.counters.rural_transferred += np.bincount(w.area[out], minlength=self.n_areas)
@@ -405,7 +481,7 @@ class LabourMarketModel(mesa.Model):
         result = match(
             w.area[searchers], w.skill[searchers], self.search_intensity(searchers), w.priority[searchers],
             f.area, f.skill_req, self.vacancies, self.n_areas, p["cross_city_search_share"],
-            p["hiring_skill_weight"], self.matching, self.scale, self.streams["matching"])
+            p["hiring_skill_weight"], self.matching, self.scale, self.draws("matching"), searcher_id=w.uid[searchers])
         self.market_searchers += result.searchers
         self.market_vacancies += result.vacancies
         self.market_hires += result.hires
@@ -422,7 +498,7 @@ class LabourMarketModel(mesa.Model):
         # A worker hired by a firm in another city stays counted where they live (as the labour-force
         # survey counts residents), so city stocks and flows stay consistent.
         w.search_mult[idx] = 1.0
-        w.insured[idx] = self.streams["matching"].random(len(idx)) < self.insurance_coverage[w.area[idx]]
+        w.insured[idx] = self.uniform("matching", idx, 5) < self.insurance_coverage[w.area[idx]]  # slots 0-4: match()
         np.subtract.at(self.vacancies, firm, 1)
         lb = f.loan_backed[firm]
         self.tally("startup_jobs", idx[lb])
@@ -443,25 +519,25 @@ class LabourMarketModel(mesa.Model):
     def start_own_businesses(self) -> None:
         w, now = self.workers, self.month
         ready = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.entre_until >= now))
-        starters = ready[self.streams["own_business"].random(len(ready)) < self.p["entrepreneurship_startup_rate_monthly"]]
+        starters = ready[self.uniform("own_business", ready) < self.p["entrepreneurship_startup_rate_monthly"]]
         w.transition(starters, A.SELF_EMPLOYED, now)
 
     # --- labour-force participation and registration ---------------------------------------------
     def enter_and_leave_labour_force(self) -> None:
-        w, p, rng, now = self.workers, self.p, self.streams["participation"], self.month
+        w, p, now = self.workers, self.p, self.month
         searching = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.since < now))
-        quit_search = searching[rng.random(len(searching)) < p["unemployed_to_inactive_monthly"]]
+        quit_search = searching[self.uniform("participation", searching, 0) < p["unemployed_to_inactive_monthly"]]
         w.transition(quit_search, A.INACTIVE, now)
         w.registered[quit_search] = False
         w.ui_left[quit_search] = 0
         inactive = np.flatnonzero((w.status == A.INACTIVE) & (w.since < now))
-        back = inactive[rng.random(len(inactive)) < p["inactive_to_search_monthly"]]
+        back = inactive[self.uniform("participation", inactive, 1) < p["inactive_to_search_monthly"]]
         w.transition(back, A.UNEMPLOYED, now)
 
     def register_and_certify(self) -> None:
         w, p, now = self.workers, self.p, self.month
         new_spell = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.spell_start == now) & ~w.registered)
-        w.registered[new_spell] = self.streams["registration"].random(len(new_spell)) < self.registration_share[w.area[new_spell]]
+        w.registered[new_spell] = self.uniform("registration", new_spell) < self.registration_share[w.area[new_spell]]
         reg = np.flatnonzero((w.status == A.UNEMPLOYED) & w.registered & ~w.hard)
         age = now - w.birth[reg]
         older = np.where(w.male[reg], p["hard_to_employ_age_men"], p["hard_to_employ_age_women"]) * 12 <= age

@@ -4,6 +4,11 @@ Volumes (person-times, posts) are taken in whole agents: a month's intake is the
 of the cumulative yearly volume due by the end of that month, so a year never takes more than its
 volume (and falls short of it by less than one agent, i.e. `scale` persons). Budgets (yuan) are
 spent so that cumulative spending never exceeds the year's budget.
+
+Who is picked, and each participant's own chance events (kept by the host, placed after a post), use
+counter-based draws keyed by the worker's uid (`LabourMarketModel.draws`, model/core/draws.py), so a
+worker's draws do not depend on who else is in the pool; each programme's sequential stream serves
+only draws whose number does not depend on the state (the loan programme's sizes, jobs and areas).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ class Programme(mesa.Agent):
 
     def __init__(self, model: "mesa.Model"):
         super().__init__(model)
-        self.stream = model.streams[type(self).__name__]  # this programme's own random stream
+        self.stream = model.streams[type(self).__name__]  # this programme's own sequential random stream
         self.used_this_year = 0  # agents taken this year (volume levers) or yuan spent (budget levers)
         self.year = None
 
@@ -46,16 +51,28 @@ class Programme(mesa.Agent):
         due = whole_agents(volume_persons / self.model.scale * (self.model.month_of_year + 1) / 12)
         return max(0, due - self.used_this_year)
 
-    def pick(self, candidates: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
-        """Choose up to n of the candidate indices at random (optionally weighted), without replacement."""
+    def uniform(self, idx: np.ndarray, slot: int) -> np.ndarray:
+        """One counter-based uniform per worker of `idx` (this programme, this month, `slot`, the worker's uid)."""
+        return self.model.uniform(type(self).__name__, idx, slot)
+
+    def order(self, candidates: np.ndarray, slot: int) -> np.ndarray:
+        """The candidates in a random order: by their counter-based uniforms."""
+        return candidates[np.argsort(self.uniform(candidates, slot), kind="stable")]
+
+    def pick(self, candidates: np.ndarray, n: int, weights: np.ndarray | None = None, slot: int = 0) -> np.ndarray:
+        """Choose up to n of the candidate indices at random (optionally weighted), without replacement,
+        in random order: the n smallest counter-based keys (a uniform each, or with weights the
+        Efraimidis-Spirakis key, a standard exponential over the weight), keyed by the worker's uid."""
         n = min(n, len(candidates))
         if n <= 0:
             return np.empty(0, np.int64)
-        if weights is None:
-            return self.stream.choice(candidates, size=n, replace=False)
-        # Weighted sampling without replacement by exponential keys (Efraimidis-Spirakis).
-        keys = self.stream.exponential(size=len(candidates)) / weights
-        return candidates[np.argsort(keys, kind="stable")[:n]]
+        uid = self.model.workers.uid[candidates]
+        draws = self.model.draws(type(self).__name__)
+        keys = draws.uniform(slot, uid) if weights is None else draws.exponential(slot, uid) / weights
+        if n < len(keys):  # the n smallest (linear time), then in key order
+            top = np.argpartition(keys, n - 1)[:n]
+            return candidates[top[np.argsort(keys[top], kind="stable")]]
+        return candidates[np.argsort(keys, kind="stable")]
 
 
 class TrainingProgramme(Programme):
@@ -91,7 +108,7 @@ class TrainingProgramme(Programme):
         }
         # Entrepreneurship trainees first (searchers and farm workers; trained ones more likely to borrow).
         entre_pool = np.concatenate([groups["unemployed"], groups["graduates"], groups["rural"]])
-        entre = self.pick(entre_pool, n_entre)
+        entre = self.pick(entre_pool, n_entre, slot=0)
         taken = np.zeros(len(w), bool)
         taken[entre] = True
         shares = np.array([p["training_share_unemployed"], p["training_share_rural"],
@@ -145,7 +162,7 @@ class TrainingProgramme(Programme):
             active = (sizes - want) > 0
             if alloc.sum() == 0:
                 break
-        return [self.pick(pl, int(k)) for pl, k in zip(pools, want)]
+        return [self.pick(pl, int(k), slot=1 + i) for i, (pl, k) in enumerate(zip(pools, want))]
 
     def complete_courses(self) -> None:
         m, w = self.model, self.model.workers
@@ -183,7 +200,7 @@ class LoanProgramme(Programme):
         sizes = self._draw_sizes(ind_room, p["loan_mean_individual_yuan"], p["loan_cap_individual_yuan"], last_month)
         candidates = np.flatnonzero((w.status == A.UNEMPLOYED) | ((w.status == A.INACTIVE) & (w.entre_until >= m.month)))
         weights = np.where(w.entre_until[candidates] >= m.month, p["loan_borrower_weight_entrepreneurship_trained"], 1.0)
-        borrowers = self.pick(candidates, len(sizes), weights)
+        borrowers = self.pick(candidates, len(sizes), weights, slot=0)
         sizes = sizes[: len(borrowers)]
         if len(borrowers):
             entre = w.entre_until[borrowers] >= m.month
@@ -301,7 +318,7 @@ class PublicWelfarePosts(Programme):
             older = np.where(w.male, p["hard_to_employ_age_men"], p["hard_to_employ_age_women"]) * 12 <= age
             first = np.flatnonzero(unemployed & w.hard)
             second = np.flatnonzero(unemployed & ~w.hard & w.registered & older)
-            order = np.concatenate([self.stream.permutation(first), self.stream.permutation(second)])
+            order = np.concatenate([self.order(first, 0), self.order(second, 1)])
             fits = np.cumsum(cost_of(order)) <= free + 1e-6
             new = order[fits]
             hard_before = w.hard[new].copy()
@@ -329,7 +346,7 @@ class PublicWelfarePosts(Programme):
         # intensity), with no search boost (the evidence finds public-employment schemes the weakest
         # programmes afterwards). Those who move on to a job (`public_welfare_exit_to_job`) are placed
         # first in this month's matching: they take a vacancy like any other hire.
-        to_job = idx[self.stream.random(len(idx)) < share]
+        to_job = idx[self.uniform(idx, 2) < share]
         m.give_priority(to_job)
 
 
@@ -346,14 +363,14 @@ class InternshipProgramme(Programme):
             w.until[done] = A.NEVER
             w.search_mult[done] = p["post_search_multiplier"]
             # Interns the host keeps fill one of its open vacancies through this month's matching.
-            kept = done[self.stream.random(len(done)) < p["internship_retention"]]
+            kept = done[self.uniform(done, 0) < p["internship_retention"]]
             m.give_priority(kept)
         n = self.volume_quota(self.yearly())
         age = m.month - w.birth
         youth_months = int(round(p["youth_age_max_years"] * 12))
         recent_grad = (m.month - w.grad_month) <= int(round(p["recent_graduate_months"]))
         youth = (w.status == A.UNEMPLOYED) & ((age < youth_months) | recent_grad)
-        new = self.pick(np.flatnonzero(youth), n)
+        new = self.pick(np.flatnonzero(youth), n, slot=1)
         w.transition(new, A.INTERNSHIP, m.month)
         w.until[new] = m.month + int(round(p["internship_duration_months"]))
         self.used_this_year += len(new)
@@ -379,13 +396,13 @@ class GrassrootsProgramme(Programme):
             # placed first in this month's matching, into an open vacancy (no post is created for them).
             w.transition(done, A.UNEMPLOYED, m.month)
             w.until[done] = A.NEVER
-            m.give_priority(done[self.stream.random(len(done)) < p["grassroots_placement_after_term"]])
+            m.give_priority(done[self.uniform(done, 0) < p["grassroots_placement_after_term"]])
         if m.month_of_year == self.INTAKE_MONTH:
             self.used_this_year = 0
             self.year = m.year
             n = whole_agents(self.yearly() / m.scale)
             fresh = np.flatnonzero((w.status == A.UNEMPLOYED) & (w.grad_month == m.month))
-            new = self.pick(fresh, n)
+            new = self.pick(fresh, n, slot=1)
             w.transition(new, A.SUBSIDISED_POST, m.month)
             w.post_kind[new] = A.POST_GRASSROOTS
             w.until[new] = m.month + int(round(p["grassroots_term_months"]))

@@ -23,7 +23,9 @@ def _frozen(d: Mapping) -> Mapping:
 class RunSpec:
     """One run. levers: lever id -> {year: value in base units}, every year of the period;
     parameters: name -> value (each in its unit, see data/parameters/); scale: persons per agent;
-    seed: the replicate's own seed; replicate: its index in the ensemble (for labelling only)."""
+    seed: the replicate's own seed; replicate: its index in the ensemble (for labelling only).
+    A period starting after structure_year + 1 of the facts is preceded by a spin-up (`spin_up_years`),
+    whose years need a real GDP growth value too."""
 
     region: str
     facts: tuple[AreaFacts, ...]
@@ -37,7 +39,7 @@ class RunSpec:
     parameter_draw: int | None = None  # index of the posterior draw the parameters come from, if any
     labels: Mapping[str, str] = field(default_factory=dict)  # free-form provenance (scenario name ...)
     # Uncertainties (what nobody sets; kept apart from the levers, as EMA Workbench keeps them):
-    # the region's real GDP growth by year (percent), every year of the period; the college-graduate
+    # the region's real GDP growth by year (percent), every year of the spin-up and the period; the college-graduate
     # cohort relative to the data by year (1 = as the data say; a missing year means 1); and
     # year-keyed values of parameters that replace `parameters` in those years.
     gdp_real_growth_percent: Mapping[int, float] = field(default_factory=dict)
@@ -54,9 +56,27 @@ class RunSpec:
         object.__setattr__(self, "parameter_paths", _frozen(
             {k: _frozen({int(y): float(v) for y, v in path.items()}) for k, path in self.parameter_paths.items()}))
 
+    @property
+    def structure_year(self) -> int:
+        """The year whose end the areas' facts describe (`AreaFacts.structure_year`; the areas of a
+        region share one, as `area_facts` gives them; with mixed years the latest counts)."""
+        return max(f.structure_year for f in self.facts)
+
+    @property
+    def spin_up_years(self) -> tuple[int, ...]:
+        """The years between the facts and the period that the model simulates unrecorded to roll the
+        population forward (the spin-up): structure_year + 1 .. first_year - 1; () when the period
+        starts at structure_year + 1 (or earlier: a run is never rolled backward)."""
+        return tuple(range(self.structure_year + 1, self.first_year))
+
+    @property
+    def simulated_first_year(self) -> int:
+        """The first year the model steps through (after its warm-up): the spin-up's first, else first_year."""
+        return self.spin_up_years[0] if self.spin_up_years else self.first_year
+
     def missing_growth_years(self) -> list[int]:
-        """Years of the period without a real GDP growth value (the model needs every one)."""
-        return [y for y in range(self.first_year, self.last_year + 1) if y not in self.gdp_real_growth_percent]
+        """Years of the spin-up and the period without a real GDP growth value (the model needs every one)."""
+        return [y for y in range(self.simulated_first_year, self.last_year + 1) if y not in self.gdp_real_growth_percent]
 
     def parameters_in(self, year: int) -> dict[str, float]:
         """The parameter values that hold in `year`: `parameters`, with the year-keyed paths on top."""

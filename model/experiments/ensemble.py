@@ -22,6 +22,7 @@ from jobsim.model.inputs.parameters import ParameterSet, load_parameters, poster
 from jobsim.model.inputs.registry import lever_ids
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.scenario import Scenario, scenario_to_yaml
+from jobsim.model.inputs.structure import structure_year
 from jobsim.model.outputs.dataset import run_dataset
 from jobsim.model.outputs.labels import (
     LEVER_YEAR_DIM,
@@ -52,9 +53,20 @@ class RunUncertainties:
     growth_source: str
 
 
+def spin_up_years(scenario: Scenario) -> tuple[int, ...]:
+    """The years a run of `scenario` rolls its population forward through before the period (the
+    model's spin-up): structure_year + 1 .. first_year - 1 of the region's facts; () for a period
+    starting at structure_year + 1 or earlier (an earlier start takes that year's structure instead:
+    `area_facts(region, as_of=first_year)`)."""
+    return tuple(range(structure_year(scenario.region) + 1, scenario.period.first_year))
+
+
 def scenario_uncertainties(scenario: Scenario) -> RunUncertainties:
     """The scenario's uncertainties over the defaults; GrowthPathError (naming the region and the years)
-    when the scenario gives no growth and the default path does not cover the period."""
+    when the scenario gives no growth and the default path does not cover the period.
+
+    The spin-up years (`spin_up_years`) always take the region's default growth path (its realised
+    history where there is one, the forecast beyond): a scenario's growth is about its period."""
     u, years = scenario.uncertainties, scenario.years
     if u.gdp_real_growth_percent:
         growth = dict(u.gdp_real_growth_percent)
@@ -63,6 +75,11 @@ def scenario_uncertainties(scenario: Scenario) -> RunUncertainties:
         path = growth_path_years(scenario.region, scenario.period.first_year, scenario.period.last_year)
         growth = {p.year: p.value for p in path}
         source = f"default path ({shown_path()}): {describe_path(path)}"
+    spin = spin_up_years(scenario)
+    if spin:
+        path = growth_path_years(scenario.region, spin[0], spin[-1])
+        growth = {**{p.year: p.value for p in path}, **growth}
+        source += f"; spin-up {spin[0]}-{spin[-1]} from the default path ({shown_path()}): {describe_path(path)}"
     graduates = dict(u.graduates_multiplier) if u.graduates_multiplier else {y: 1.0 for y in years}
     return RunUncertainties(growth, graduates, {k: dict(v) for k, v in u.parameters.items()}, source)
 
@@ -102,7 +119,9 @@ def plan_ensemble(scenario: Scenario, replicates: int | None = None, seed: int |
         raise ValueError(f"scale: {scale} is not allowed; give persons per agent > 0")
     params = scenario_parameters(scenario, use_calibrated)
     levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
-    facts = area_facts(scenario.region)
+    # The structure at 1 January of the first year: moved back along the history for an earlier start
+    # (back-tests); the base facts otherwise, rolled forward by the model when the start is later.
+    facts = area_facts(scenario.region, as_of=scenario.period.first_year)
     draws = posterior_draws(scenario.region) if (use_calibrated and parameter_draws) else []
     overridden = set(scenario.parameters or {})
     uncertainties = scenario_uncertainties(scenario)

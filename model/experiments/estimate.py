@@ -28,7 +28,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from jobsim.model.experiments.ensemble import EnsemblePlan
+from jobsim.model.experiments.ensemble import EnsemblePlan, spin_up_years
 from jobsim.model.experiments.evaluators import default_start_method
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.scenario import Scenario
@@ -143,7 +143,9 @@ def estimate_run(plan_or_scenario: EnsemblePlan | Scenario, replicates: int | No
     peak = PROCESS_BYTES + at_once * (one_run + (SPAWN_WORKER_BYTES if spawned else 0)) + results
     # Workers beyond the processors share them: time follows the replicates run truly at once.
     rounds = math.ceil(replicates / min(at_once, cpu_count()))
-    seconds = rounds * (SECONDS_PER_REPLICATE + agents * months * SECONDS_PER_AGENT_MONTH)
+    # The months simulated: the period's and those of the spin-up before it (a start after structure_year + 1).
+    simulated = months + MONTHS_PER_YEAR * len(spin_up_years(scenario))
+    seconds = rounds * (SECONDS_PER_REPLICATE + agents * simulated * SECONDS_PER_AGENT_MONTH)
     available, source = available_memory()
     return RunEstimate(region=scenario.region, agents=int(round(agents)), replicates=replicates, workers=at_once,
                        months=months, peak_bytes=int(peak), seconds=float(seconds), available_bytes=available,

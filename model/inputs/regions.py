@@ -27,6 +27,11 @@ How a user folder combines with the bundled data (and a later user folder with a
 - Every error names the file (a user file by its full path), the line (the header is line 1), the
   field, the value and what is allowed. A user folder that does not exist is an error.
 
+`area_facts(region, as_of=None)` gives the model what it needs of each area: the base facts, which
+describe the end of the region's structure year (its population fact's year), or with `as_of` the
+structure at 1 January of that year (moved back along the history for an earlier start:
+`jobsim.model.inputs.structure`).
+
 This module also holds the small CSV helpers the other data loaders share (`read_csv_records`,
 `parse_number`, `value_problem`, `close_matches`), so that every data file reports bad input the same
 way: file, line, field, value and what is allowed, and every data file is read within the same bounds
@@ -36,6 +41,7 @@ way: file, line, field, value and what is allowed, and every data file is read w
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import math
 import os
@@ -742,14 +748,40 @@ def area_ids(region: str) -> list[str]:
     return list(cities) if cities else [region]
 
 
-def area_facts(region: str) -> tuple[AreaFacts, ...]:
-    """The facts of each area `region` is simulated as, in base units (the model's only data input)."""
-    return tuple(_area_facts(a, facts_key()) for a in area_ids(region))
+def area_facts(region: str, as_of: int | None = None) -> tuple[AreaFacts, ...]:
+    """The facts of each area `region` is simulated as, in base units (the model's only data input).
+
+    Without `as_of`, the base facts: the structure at the end of the region's structure year (the
+    year of its population fact, 2020). With `as_of=Y`, the structure at 1 January of Y: for Y-1
+    before the structure year, the region's fields of `structure.STRUCTURE_HISTORY` (population,
+    urbanisation rate, urban employed, primary-sector employment share) are moved back along its
+    history.csv rows and every area is scaled by the region-level ratio (`structure_year` = Y-1);
+    otherwise the base facts (a later start is rolled forward by the model). What changed, and from
+    which rows: `jobsim.model.inputs.structure.structure_notes(region, as_of)`. Cached.
+    """
+    if as_of is not None:
+        from jobsim.model.inputs.structure import area_facts_as_of  # structure reads history, which imports this module
+
+        return area_facts_as_of(region, as_of)
+    return base_area_facts(region)
+
+
+def base_area_facts(region: str) -> tuple[AreaFacts, ...]:
+    """The base facts of each area of `region`, every area dated by the region's structure year."""
+    return _region_area_facts(region, facts_key())
+
+
+@lru_cache(maxsize=32)
+def _region_area_facts(region: str, key: tuple) -> tuple[AreaFacts, ...]:
+    year = int(get_region(region).fact("population")["year"])
+    return tuple(dataclasses.replace(f, structure_year=year) if f.structure_year != year else f
+                 for f in (_area_facts(a, key) for a in area_ids(region)))
 
 
 @lru_cache(maxsize=128)
 def _area_facts(area_id: str, _files: tuple) -> AreaFacts:
     """One area's facts, cached while the data files are unchanged (calibration builds thousands of models)."""
     region = get_region(area_id)
-    names = [f for f in AreaFacts.__dataclass_fields__ if f != "id"]
-    return AreaFacts(id=area_id, **{name: float(region.value(name)) for name in names})
+    names = [f for f in AreaFacts.__dataclass_fields__ if f not in ("id", "structure_year")]
+    return AreaFacts(id=area_id, structure_year=int(region.fact("population")["year"]),
+                     **{name: float(region.value(name)) for name in names})

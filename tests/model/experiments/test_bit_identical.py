@@ -1,8 +1,11 @@
 """Behaviour is kept: for the same scenario and seed every output variable is bit-identical to the
 reference (tests/fixtures/golden_*, written by `tests/fixtures/make_golden.py`). The references were
 first made at commit 5a93a9c, before the one-house refactor, which kept every output bit for bit; issue 9
-(credible economics) changed the model's behaviour on purpose and regenerated them in its own commit. A
-refactor must leave them untouched; a change of behaviour on purpose regenerates them and says so."""
+(credible economics) changed the model's behaviour on purpose and regenerated them in its own commit; issue
+10 regenerated the Fuzhou 2024-2026 file (its run now rolls the 2020 structure forward first) and kept the
+old one as the same run without spin-up; issue 10, item 1 (counter-based draws per agent) changed the numbers
+drawn on purpose and regenerated every file. A refactor must leave them untouched; a change of behaviour on
+purpose regenerates them and says so."""
 
 from __future__ import annotations
 
@@ -57,6 +60,21 @@ def test_jiangxi_ensemble_with_posterior_draws_is_bit_identical(workers):
 
 
 def test_single_area_region_is_bit_identical():
+    """Fuzhou 2024-2026: the run rolls the 2020 structure forward through 2021-2023 first (issue 10)."""
     ref = api.read_results(FIXTURES / "golden_fuzhou_2000.nc")
     new = api.run(api.load_scenario(SCENARIOS / "fuzhou_2024.yaml"), replicates=2, scale=2000, use_calibrated=False)
     _assert_same_variables(new, ref)
+
+
+def test_single_area_region_without_spin_up_is_bit_identical_to_before_issue_10():
+    """The same run built directly at the end of 2023 (facts dated 2023: no spin-up). Until the counter-based
+    draws (issue 10, item 1) golden_fuzhou_2000_structure_2023.nc was the reference made before issue 10, which
+    showed that the spin-up was the only change; regenerated with the new draws, it keeps the no-spin-up path fixed."""
+    import dataclasses
+
+    plan = api.plan(api.load_scenario(SCENARIOS / "fuzhou_2024.yaml"), replicates=2, scale=2000, use_calibrated=False)
+    specs = tuple(dataclasses.replace(s, facts=tuple(dataclasses.replace(f, structure_year=2023) for f in s.facts))
+                  for s in plan.specs)
+    assert all(s.spin_up_years == () for s in specs)
+    ref = api.read_results(FIXTURES / "golden_fuzhou_2000_structure_2023.nc")
+    _assert_same_variables(api.run_plan(dataclasses.replace(plan, specs=specs)), ref)

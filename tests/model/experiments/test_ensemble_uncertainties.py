@@ -43,7 +43,9 @@ def test_every_spec_carries_the_default_path_when_the_scenario_gives_none(baseli
 def test_a_city_scenario_runs_on_its_province_path():
     fuzhou = load_scenario(PROJECT_ROOT / "scenarios" / "fuzhou_2024.yaml")
     spec = plan_ensemble(fuzhou, replicates=1, use_calibrated=False).specs[0]
-    assert dict(spec.gdp_real_growth_percent) == api.gdp_growth_path("Jiangxi", 2024, 2026)
+    # 2024-2026, and the spin-up years 2021-2023 before it (the facts describe the end of 2020).
+    assert spec.spin_up_years == (2021, 2022, 2023)
+    assert dict(spec.gdp_real_growth_percent) == api.gdp_growth_path("Jiangxi", 2021, 2026)
 
 
 def test_the_scenario_uncertainties_replace_the_defaults_in_every_spec(baseline, uncertain):

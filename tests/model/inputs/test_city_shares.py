@@ -38,7 +38,7 @@ SCALE = 1000
 MC_SIGMAS = 2.0
 YEAR = 2021
 
-CITY_FACT_FIELDS = [f for f in AreaFacts.__dataclass_fields__ if f != "id"]
+CITY_FACT_FIELDS = [f for f in AreaFacts.__dataclass_fields__ if f not in ("id", "structure_year")]  # structure_year dates the facts; it is not one
 TASK_TABLE_FILE = "jiangxi_2021_city_targets"
 # City facts still taken from the city task table, each for a stated reason (data/README.md, "City facts"):
 # the insured counts are a level (coverage of firm employees), not a flow, and no outcome was found.
