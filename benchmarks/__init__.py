@@ -231,13 +231,15 @@ def bench_calibration(log: Callable[[str], None]) -> list[Result]:
 
     log("calibrating Jiangxi (several minutes)")
     started = time.perf_counter()
-    res = calibrate("Jiangxi", progress=log)
+    res = calibrate("Jiangxi", progress=lambda event: log(str(event)))
     seconds = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
         write_result(res, Path(tmp) / "jiangxi.yaml")
     return [Result("calibration_jiangxi_s", "Jiangxi calibration (jobsim calibrate defaults)", seconds, "s",
-                   f"{res.info['evaluations']} model evaluations x {len(res.info['seeds'])} replicates at scale "
-                   f"{res.info['scale']:g}; distance {res.distance:.2f} over {len(res.moments)} moments")]
+                   f"{res.info['evaluations']} simulations in {len(res.info['generations'])} generations at scale "
+                   f"1:{res.info['scale']:g}, effective sample size {res.info['effective_sample_size']}; "
+                   f"posterior predictive bands cover {100 * res.info['moments_covered_80']:.0f}% of "
+                   f"{len(res.moments)} moments; {len(res.warnings)} warnings")]
 
 
 def run_all(config: BenchConfig = FULL, log: Callable[[str], None] | None = None,

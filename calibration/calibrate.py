@@ -1,25 +1,35 @@
-"""Calibration of the model's free structural parameters by the method of simulated moments.
+"""Calibration of the model's free structural parameters: a global posterior by ABC-SMC.
 
-Moments are (a) the latest historical levels of the indicators a region publishes (new urban jobs,
-unemployment rates, re-employment, hard-to-employ placed, rural transfer) and its loans-to-jobs
-ratio, matched by the model's first simulated year, and (b) the statistical forecast of new urban
-jobs over the simulated years (`jobsim.calibration.forecast`). The distance is
-`sum(((simulated - target) / sd) ** 2)` with each moment's `sd` from the data's own spread, its
-staleness or the forecast interval; simulations use the same replicate seeds for every candidate
-(common random numbers). The search is scipy's differential evolution within the parameter bounds
-of `data/parameters/defaults.yaml` and the region's overrides (`calibrate: true`). Parameter uncertainty is approximated
-locally: proposals from a Gaussian around the optimum (the local prior) are weighted by the synthetic
-likelihood exp(-distance / (2 T)), tempered (T >= 1) until the weights are not degenerate, and
-`draws` are resampled from them for ensembles. The result is written to `calibration/params/<region>.yaml` with provenance.
+The region's baseline is simulated over a window of history years (`moments.WINDOW_YEARS` ending
+at `through`, by default the last year with a full-year figure in the history), from the
+structure of the window's first year (jobsim.model.inputs.regions.area_facts(region, as_of=...)),
+with the realised growth path and at the scale runs use (the baseline scenario's). Its moments
+(jobsim.calibration.moments: every full-year value, the multi-year totals, the downturn, the
+loans ratio, the urban-employment trend, the 求人倍率) are compared with the data through the
+distance sum(((simulated + measurement noise - observed) / sd) ** 2), where sd is each moment's
+assumed measurement error and the simulated moments carry a draw of it (noisy ABC: Wilkinson 2013,
+Statistical Applications in Genetics and Molecular Biology 12: 129-141, so that the accepted
+particles approximate the posterior under that error model, not a point).
+
+The posterior over every `calibrate: true` parameter (uniform priors within their bounds,
+data/parameters/) comes from adaptive population Monte Carlo ABC (jobsim.calibration.abc, Lenormand
+et al. 2013): one simulation per particle, in parallel batches, each with its own seed. The kept
+particles, with their weights and effective sample size, are the posterior; ensembles sample
+`draws`, a resample of them by weight. Posterior predictive checks come with it: for each moment,
+the 80% band of the accepted particles' simulated (noisy) moments against the observed value.
+Warnings are raised (printed and written into the file) when a parameter's posterior median sits
+within 2% of a bound, when the tolerance did not fall, when a moment misses by more than 3 sds,
+when the moments hardly narrow a parameter, and when the region has no history of its own.
+The result is written where the caller says (`write_result`; a shipped file needs `replace=True`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import gc
-import math
+import hashlib
 import time
-import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -27,22 +37,42 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import optimize
 
-from jobsim.model.inputs.history import load_history
+from jobsim.calibration.abc import apmc, weighted_quantile
+from jobsim.calibration.moments import (
+    WINDOW_YEARS,
+    Moment,
+    MomentError,
+    build_moments as _build_window_moments,
+    default_through,
+)
 from jobsim.model import __version__
-from jobsim.model.outputs.atomic import atomic_write_text
-from jobsim.model.outputs.indicators import region_yearly
 from jobsim.model.core.runspec import RunSpec
+from jobsim.model.experiments.ensemble import scenario_uncertainties
 from jobsim.model.experiments.evaluators import evaluator_for
+from jobsim.model.inputs.history import load_history
 from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.paths import calibration_params_dir
-from jobsim.model.inputs.registry import indicators, lever_ids
-from jobsim.model.experiments.ensemble import replicate_seeds, scenario_uncertainties
-from jobsim.model.inputs.regions import area_facts, area_ids
+from jobsim.model.inputs.regions import area_facts
+from jobsim.model.inputs.registry import lever_ids
 from jobsim.model.inputs.scenario import Scenario, load_scenario
+from jobsim.model.outputs.atomic import atomic_write_text
+from jobsim.model.outputs.indicators import region_yearly
 
-from collections.abc import Mapping  # noqa: E402 - kept beside its one use below
+__all__ = ["BASELINE_SCENARIOS", "CalibrationError", "CalibrationProgress", "CalibrationResult", "Moment",
+           "QUICK_SETTINGS", "FULL_SETTINGS", "baseline_scenario", "build_moments", "calibrate",
+           "calibration_scale", "calibration_window", "result_document", "write_result"]
+
+# The search's settings: particles per generation, the share kept, the acceptance rate below which it
+# stops, and its budget of simulations. FULL_SETTINGS fits a Jiangxi calibration at 1:1000 within
+# about ten minutes on two cores (benchmarks/README.md, "Calibration"); QUICK_SETTINGS is for trying
+# things out and for back-tests' many origins.
+FULL_SETTINGS = dict(particles=300, keep_fraction=0.5, min_acceptance=0.05, max_generations=12, max_evaluations=1350)
+QUICK_SETTINGS = dict(particles=60, keep_fraction=0.5, min_acceptance=0.05, max_generations=4, max_evaluations=180)
+NEAR_BOUND_SHARE = 0.02   # warn when a posterior median is within this share of its range of a bound
+MISS_SDS = 3.0            # warn when a moment's posterior median misses by more than this many sds
+UNINFORMED_SHARE = 0.7    # warn when a parameter's 80% posterior range is over this share of its prior's
+MIN_ESS = 50.0            # warn when the posterior's effective sample size is below this
 
 
 class _BaselineScenarios(Mapping):
@@ -66,51 +96,10 @@ class _BaselineScenarios(Mapping):
 # the index names them. Kept as a name for the modules that still import it; baseline_scenario()
 # is the way in, and it explains what to do for a region with data but no baseline.
 BASELINE_SCENARIOS: Mapping = _BaselineScenarios()
-# Indicators whose latest published level is a moment, with the smallest relative sd allowed.
-LEVEL_INDICATORS = {
-    "new_urban_jobs": 0.08, "registered_unemployment_rate": 0.10, "surveyed_unemployment_rate": 0.06,
-    "reemployment_of_unemployed": 0.15, "hard_to_employ_employed": 0.15, "rural_labour_transferred": 0.12,
-}
-FORECAST_INDICATORS = ("new_urban_jobs",)
-TARGET_AGENTS = 8_000  # calibration runs use a scale giving about this many worker agents
 
 
 class CalibrationError(ValueError):
     """Calibration cannot run: no usable moments, unknown region, or a bad option."""
-
-
-@dataclass
-class Moment:
-    """A target the baseline must reproduce: the mean over `years` of a yearly model figure
-    (or a ratio of two period totals), in base units (persons per year, fractions, persons per yuan)."""
-
-    name: str
-    variable: str
-    years: list[int]
-    target: float
-    sd: float
-    source: str
-    denominator: str | None = None
-
-    def simulated(self, year_values: dict[str, np.ndarray], years: list[int]) -> float:
-        """From yearly values (variable -> array over `years`, averaged over replicates)."""
-        pos = [years.index(y) for y in self.years]
-        num = float(np.mean(year_values[self.variable][pos]))
-        if self.denominator is None:
-            return num
-        den = float(np.mean(year_values[self.denominator][pos]))
-        return num / den if den > 0 else float("nan")
-
-
-@dataclass
-class CalibrationResult:
-    region: str
-    values: dict[str, float]
-    bounds: dict[str, tuple[float, float]]
-    moments: list[dict]
-    distance: float
-    draws: list[dict[str, float]]
-    info: dict = field(default_factory=dict)
 
 
 # --- the baseline a calibration simulates ------------------------------------------------------------
@@ -155,136 +144,72 @@ def baseline_scenario(region: str, first_year: int | None = None, last_year: int
     return scenario_from_dict(data, source=f"{s.name} moved to {first_year}-{last_year}")
 
 
+
 def calibration_scale(region: str) -> float:
-    """Persons per agent giving about TARGET_AGENTS worker agents (rounded to 2 significant digits)."""
-    from jobsim.model.inputs.regions import get_region
-    working = sum(get_region(a).value("population") * get_region(a).value("share_age_15_59") for a in area_ids(region))
-    raw = working / TARGET_AGENTS
-    digits = int(math.floor(math.log10(raw)))
-    return float(round(raw, -digits + 1))
+    """Persons per agent a calibration simulates at: the region's baseline scenario's run scale, so
+    that the fitted indicators are those of the runs (issue: a fit at 1:3500 gave 42万 where runs at
+    1:1000 gave 49万)."""
+    return float(baseline_scenario(region).scale)
 
 
-# --- moments -----------------------------------------------------------------------------------------
-
-def _model_variable(indicator: str) -> str:
-    return str(indicators().at[indicator, "model_variable"])
+def calibration_window(region: str, through: int | None = None, history: pd.DataFrame | None = None) -> list[int]:
+    """The history years a calibration of `region` simulates: WINDOW_YEARS ending at `through`
+    (default: the last year with a full-year figure in the history, bundled or the user's; without
+    any, the year before the baseline's first projected year)."""
+    history = load_history() if history is None else history
+    if through is None:
+        through = default_through(region, history, baseline_scenario(region).period.first_year - 1)
+    return list(range(through - WINDOW_YEARS + 1, through + 1))
 
 
 def build_moments(region: str, years: list[int], through: int | None = None,
-                  history: pd.DataFrame | None = None, forecast: bool = True) -> tuple[list[Moment], dict]:
-    """Moments for a baseline simulated over `years` from history with windows ending by `through`."""
-    from jobsim.calibration.forecast import ForecastError, forecast_for, series_for
-    from jobsim.model.inputs.units import to_base
-
-    history = load_history() if history is None else history
-    moments: list[Moment] = []
-    latest: list[str] = []
-    first = years[0]
-    for indicator, min_rel in LEVEL_INDICATORS.items():
-        try:
-            series, ext = series_for(history, region, indicator, origin=through, max_gap_years=None)
-        except ForecastError:
-            continue
-        obs = series.dropna()
-        if obs.empty or obs.index.freqstr.startswith("M"):
-            # Monthly series (national surveyed rate): yearly means of complete years.
-            if not obs.empty:
-                by_year = obs.groupby(obs.index.year).agg(["mean", "count"])
-                by_year = by_year[by_year["count"] == 12]["mean"]
-                obs = pd.Series(by_year.values, index=pd.PeriodIndex([pd.Period(str(y), "Y") for y in by_year.index], freq="Y"))
-            if obs.empty:
-                continue
-        recent = obs[obs.index.year >= obs.index.year.max() - 2]
-        factor = to_base(1.0, ext.unit)
-        level = float(recent.mean()) * factor
-        stale = max(0, first - 1 - int(obs.index.year.max()))
-        spread = float(recent.std(ddof=1)) * factor if len(recent) > 1 else 0.0
-        sd = max(abs(level) * min_rel * (1 + 0.25 * stale), spread)
-        yrs = ", ".join(str(y) for y in recent.index.year)
-        moments.append(Moment(f"{indicator} (recent level)", _model_variable(indicator), [first], level, sd,
-                              f"history {region} {indicator}: mean of {yrs} = {recent.mean():.4g} {ext.unit}"))
-        latest.append(str(pd.Period(ext.used["end"].iloc[-1], "M")))
-
-    if not any(m.variable == "surveyed_unemployment_rate" for m in moments):
-        # No published surveyed rate (Jiangxi, Hunan, the cities): hold the model to the region's stated
-        # level (data/population.csv or the assumption in data/assumptions.csv) in every simulated year,
-        # with a wide sd, so the search cannot trade an exploding unemployment rate for other moments.
-        # The level is used only if it refers to a year up to `through` (a back-test must not see later data).
-        from jobsim.model.inputs.regions import get_region
-        fact = get_region(region).fact("surveyed_unemployment_rate")
-        level = float(get_region(region).value("surveyed_unemployment_rate"))
-        fact_year = int(str(fact.get("year", "0"))[:4] or 0)
-        if through is None or fact_year <= through:
-            for y in years:
-                moments.append(Moment(f"surveyed_unemployment_rate {y} (stated level)", "surveyed_unemployment_rate",
-                                      [y], level, 0.006, f"{fact.get('basis', '')} level for {region} "
-                                      f"({fact.get('file', 'data')}, line {fact.get('line', '?')}): {level:.3f}"))
-    # Vacancies per searcher at matching, every simulated year, held to the job centres' 求人倍率
-    # (sourced quarters; their spread, at least 10% of the level, is the sd): without it the matching
-    # function's scale and the vacancy stock are not separately identified.
-    from jobsim.model.inputs.market_facts import vacancies_per_job_seeker
-    ratios = vacancies_per_job_seeker()
-    moments.append(Moment("vacancies per job-seeker (求人倍率)", "vacancies_per_job_seeker", list(years), ratios.mean,
-                          max(ratios.sd, 0.1 * ratios.mean),
-                          "job centres' vacancies per job-seeker " + ", ".join(
-                              f"{p} {v:g}" for p, v in zip(ratios.periods, ratios.values))
-                          + " (data/economy/vacancies_per_job_seeker.csv)"))
-    ratio = _loans_to_jobs(history, region, through)
-    if ratio is not None:
-        value, text, end = ratio
-        moments.append(Moment("persons supported per yuan of guaranteed loans", "startup_jobs", list(years), value,
-                              0.25 * value, text, denominator="guaranteed_loans_issued_yuan"))
-        latest.append(end)
-
-    if forecast:
-        for indicator in FORECAST_INDICATORS:
-            try:
-                origin = through if through is not None else None
-                horizon = max(1, years[-1] - (origin if origin is not None else first - 1))
-                fc = forecast_for(region, indicator, origin=origin, horizon=horizon, history=history)
-            except ForecastError:
-                continue
-            factor = to_base(1.0, fc.unit)
-            for _, row in fc.table.iterrows():
-                y = int(str(row["period"])[:4])
-                if y in years:
-                    sd = (row["hi80"] - row["lo80"]) / (2 * 1.2816) * factor
-                    moments.append(Moment(f"{indicator} forecast {y}", _model_variable(indicator), [y],
-                                          float(row["mean"]) * factor, max(sd, 0.05 * float(row["mean"]) * factor),
-                                          f"forecast ({row['model']}) from history through {fc.series.index[-1]}"))
-    if not moments:
-        raise CalibrationError(f"{region}: no history or forecast to calibrate to"
-                               + (f" up to {through}" if through else ""))
-    return moments, {"latest_window": max(latest) if latest else None, "through": through}
+                  history: pd.DataFrame | None = None) -> tuple[list[Moment], dict]:
+    """The moments a calibration over the window `years` fits (jobsim.calibration.moments)."""
+    try:
+        return _build_window_moments(region, years, through, history)
+    except MomentError as e:
+        raise CalibrationError(str(e)) from None
 
 
-def _loans_to_jobs(history: pd.DataFrame, region: str, through: int | None) -> tuple[float, str, str] | None:
-    """Persons supported per yuan: loan_supported_person_times / guaranteed_loans_issued over a shared window."""
-    from jobsim.model.inputs.units import to_base
-    h = history[(history["region"] == region) & (history["stat"] == "sum")]
-    loans = h[h["indicator"] == "guaranteed_loans_issued"]
-    jobs = h[h["indicator"] == "loan_supported_person_times"]
-    best = None
-    for _, lr in loans.iterrows():
-        same = jobs[(jobs["start"] == lr["start"]) & (jobs["end"] == lr["end"])]
-        if same.empty or (through is not None and lr["end"].year > through):
-            continue
-        jr = same.iloc[0]
-        value = to_base(jr["value"], jr["unit"]) / to_base(lr["value"], lr["unit"])
-        text = (f"history {region}: {jr['value']:g} {jr['unit']} supported by {lr['value']:g} {lr['unit']} "
-                f"of loans, {lr['start']}..{lr['end']}")
-        if best is None or lr["end"] > best[2]:
-            best = (value, text, lr["end"])
-    return None if best is None else (best[0], best[1], str(best[2]))
+@dataclass
+class CalibrationProgress:
+    """One step of a calibration, for a progress display."""
+
+    generation: int
+    evaluations: int
+    max_evaluations: int
+    acceptance_rate: float | None
+    epsilon: float | None
+    best_distance: float | None
+    seconds: float
+
+    def __str__(self) -> str:
+        acc = "-" if self.acceptance_rate is None else f"{100 * self.acceptance_rate:.0f}%"
+        return (f"generation {self.generation}: {self.evaluations}/{self.max_evaluations} simulations, "
+                f"acceptance {acc}, tolerance {self.epsilon:.1f}, best distance {self.best_distance:.1f} "
+                f"({self.seconds:.0f} s)")
 
 
-# --- simulation with common random numbers -------------------------------------------------------------
+@dataclass
+class CalibrationResult:
+    region: str
+    values: dict[str, float]                       # the posterior's weighted medians
+    bounds: dict[str, tuple[float, float]]
+    moments: list[dict]                            # each Moment with simulated, lo80, hi80, covered, z
+    distance: float                                # the distance of the best particle
+    draws: list[dict[str, float]]                  # equal-weight resample of the particles (ensembles)
+    info: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    posterior: dict[str, dict[str, float]] = field(default_factory=dict)   # name -> p10, p50, p90
+    particles: list[dict] = field(default_factory=list)                    # values and weight
+
+
+# --- one simulation ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class SimulationContext:
-    """What every candidate's simulation shares: the baseline, the seeds (common random numbers), the
-    moments. Passed explicitly to each evaluation (no module global), so evaluations can run in worker
-    processes started with fork or spawn alike."""
+    """What every particle's simulation shares: the window's baseline and the moments. Passed explicitly
+    to each evaluation (no module global), so it runs in worker processes under fork or spawn alike."""
 
     region: str
     facts: tuple
@@ -293,10 +218,9 @@ class SimulationContext:
     base: dict[str, float]
     names: list[str]
     scale: float
-    seeds: list[int]
     moments: list[Moment]
     variables: list[str]
-    # The baseline's uncertainties over `years` (calibration years are history years: realised growth).
+    measurement_noise: bool = True
     gdp_real_growth_percent: dict[int, float] = field(default_factory=dict)
     graduates_multiplier: dict[int, float] = field(default_factory=dict)
     parameter_paths: dict[str, dict[int, float]] = field(default_factory=dict)
@@ -308,158 +232,200 @@ class SimulationContext:
                        seed=seed, scale=self.scale, gdp_real_growth_percent=self.gdp_real_growth_percent,
                        graduates_multiplier=self.graduates_multiplier, parameter_paths=self.parameter_paths)
 
+    @property
+    def targets(self) -> np.ndarray:
+        return np.array([m.target for m in self.moments])
 
-def _simulate(ctx: SimulationContext, theta: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean yearly values over the calibration seeds for parameter vector theta (common random numbers)."""
-    sums: dict[str, np.ndarray] = {}
-    for seed in ctx.seeds:
-        model = ctx.spec(theta, seed).build()
-        model.run()
-        for v, yearly_values in region_yearly(model.recorder, ctx.variables).items():
-            sums[v] = sums.get(v, 0) + yearly_values
-        del model
+    @property
+    def sds(self) -> np.ndarray:
+        return np.array([m.sd for m in self.moments])
+
+    @property
+    def fitted(self) -> np.ndarray:
+        return np.array([m.fitted for m in self.moments], bool)
+
+
+def simulate_moments(ctx: SimulationContext, theta: np.ndarray, seed: int) -> np.ndarray:
+    """The moments of one run with parameters theta and seed (nan where a moment is undefined)."""
+    model = ctx.spec(theta, seed).build()
+    model.run()
+    values = region_yearly(model.recorder, ctx.variables)
+    del model
     # A model is a web of references (Mesa agents point back to it): collect it now, or the arrays of
     # hundreds of evaluated models pile up in each worker before the cyclic collector runs.
     gc.collect()
-    return {v: s / len(ctx.seeds) for v, s in sums.items()}
+    return np.array([m.simulated(values, ctx.years) for m in ctx.moments])
 
 
-def _distance(ctx: SimulationContext, theta: np.ndarray) -> float:
-    sim = _simulate(ctx, theta)
-    total = 0.0
-    for m in ctx.moments:
-        s = m.simulated(sim, ctx.years)
-        total += 1e6 if not np.isfinite(s) else ((s - m.target) / m.sd) ** 2
-    return float(total)
+def _evaluate(ctx: SimulationContext, item: tuple[np.ndarray, int]) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
+    """(distance, (simulated moments, simulated moments with a measurement-error draw)) of one particle."""
+    theta, seed = item
+    clean = simulate_moments(ctx, theta, seed)
+    noisy = clean.copy()
+    if ctx.measurement_noise:
+        noisy = clean + np.random.default_rng([seed, 0xE44]).normal(size=len(clean)) * ctx.sds
+    z = ((noisy - ctx.targets) / ctx.sds)[ctx.fitted]
+    distance = float(np.sum(z ** 2)) if np.all(np.isfinite(z)) else float("inf")
+    return distance, (clean, noisy)
 
 
-def calibrate(region: str, through: int | None = None, data_files: list[Path] | None = None,
-              replicates: int = 3, maxiter: int = 10, popsize: int = 5, n_draws: int = 40,
-              proposals: int = 60, workers: int = 2, seed: int = 20240101, scale: float | None = None,
+# --- the calibration -------------------------------------------------------------------------------------
+
+def _facts_as_of(region: str, year: int) -> tuple[tuple, str]:
+    """The areas' structure at 1 January of `year` (and a note on it for the file)."""
+    facts = area_facts(region, as_of=year)
+    return facts, (f"structure at 1 January {year}, end of {facts[0].structure_year} "
+                   f"(jobsim.model.inputs.regions.area_facts(as_of={year}); structure_notes lists each change)")
+
+
+def _data_hash(history: pd.DataFrame) -> str:
+    text = history.sort_values(list(history.columns[:4])).to_csv(index=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def calibrate(region: str, through: int | None = None, data_files: list[Path] | None = None, *,
+              quick: bool = False, workers: int = 2, seed: int = 20240101, scale: float | None = None,
               years: list[int] | None = None, moments: list[Moment] | None = None,
               parameters: list[str] | None = None, base_values: dict[str, float] | None = None,
-              progress=None) -> CalibrationResult:
-    """Fit the `calibrate: true` parameters of `region` to its moments; see the module docstring."""
+              measurement_noise: bool = True, progress=None, **settings) -> CalibrationResult:
+    """The posterior of `region`'s free parameters given its history up to `through` (module docstring).
+
+    settings: particles, keep_fraction, min_acceptance, max_generations, max_evaluations (over
+    FULL_SETTINGS, or QUICK_SETTINGS with quick=True). years/moments/parameters/base_values replace
+    the window, the moments, the parameters searched and fixed values (tests and back-tests)."""
     started = time.perf_counter()
+    unknown = sorted(set(settings) - set(FULL_SETTINGS))
+    if unknown:
+        raise CalibrationError(f"unknown setting(s) {unknown}; allowed: {', '.join(FULL_SETTINGS)}")
+    search = dict(QUICK_SETTINGS if quick else FULL_SETTINGS, **settings)
     history = load_history(extra_files=data_files)
     from jobsim.model.inputs.scenario import ScenarioError
+    from jobsim.model.inputs.growth_paths import GrowthPathError
     try:
         if years is None:
-            if through is None:
-                scenario = baseline_scenario(region)
-            else:
-                scenario = baseline_scenario(region, through + 1, through + 5)
-            years = list(range(scenario.period.first_year, scenario.period.last_year + 1))
-        else:
-            scenario = baseline_scenario(region, years[0], years[-1])
-    except ScenarioError as e:
-        raise CalibrationError(f"{region}: cannot build the baseline for "
-                               f"{'through ' + str(through) if through else 'these years'}: {e}") from None
+            years = calibration_window(region, through, history)
+        through = years[-1] if through is None else through
+        scenario = baseline_scenario(region, years[0], years[-1])
+        uncertainties = scenario_uncertainties(scenario)
+    except (ScenarioError, GrowthPathError) as e:
+        raise CalibrationError(f"{region}: cannot build the baseline for {years[0] if years else '?'}-"
+                               f"{years[-1] if years else '?'}: {e}") from None
     pset = load_parameters(region, use_calibrated=False, as_of=years[0])
     names = list(parameters) if parameters else [n for n, p in pset.items() if p.calibrate]
     unknown = [n for n in names if n not in pset]
     if unknown:
         raise CalibrationError(f"unknown parameter(s) {unknown} for {region}")
     base = dict(pset.values, **(base_values or {}))
-    bounds = [(pset[n].min, pset[n].max) for n in names]
-    vintage = {"latest_window": None, "through": through}
+    bounds = [(float(pset[n].min), float(pset[n].max)) for n in names]
+    vintage = {"window": [years[0], years[-1]], "through": through}
     if moments is None:
         moments, vintage = build_moments(region, years, through, history)
     scale = float(scale or calibration_scale(region))
+    facts, structure = _facts_as_of(region, years[0])
     variables = sorted({m.variable for m in moments} | {m.denominator for m in moments if m.denominator})
-    from jobsim.model.inputs.growth_paths import GrowthPathError
-    try:
-        uncertainties = scenario_uncertainties(scenario)
-    except GrowthPathError as e:
-        raise CalibrationError(f"{region}: {e}") from None
-    ctx = SimulationContext(region=region, facts=area_facts(region), years=years,
+    ctx = SimulationContext(region=region, facts=facts, years=years,
                             levers={lever: scenario.lever_values(lever) for lever in lever_ids()},
-                            base=base, names=names, scale=scale, seeds=replicate_seeds(seed, replicates),
-                            moments=moments, variables=variables,
+                            base=base, names=names, scale=scale, moments=moments, variables=variables,
+                            measurement_noise=measurement_noise,
                             gdp_real_growth_percent=uncertainties.gdp_real_growth_percent,
                             graduates_multiplier=uncertainties.graduates_multiplier,
                             parameter_paths=uncertainties.parameter_paths)
-    distance = partial(_distance, ctx)
-    x0 = np.clip(np.array([base[n] for n in names]), [b[0] for b in bounds], [b[1] for b in bounds])
-    with evaluator_for(workers, n_tasks=workers) as ev:
-        mapper = lambda f, xs: list(ev.map(f, xs))  # noqa: E731 - scipy's `workers` takes a map-like callable
-        generation = [0]
+    lower = np.array([b[0] for b in bounds])
+    upper = np.array([b[1] for b in bounds])
+    evaluate = partial(_evaluate, ctx)
+    with evaluator_for(workers, n_tasks=search["particles"]) as ev:
+        def simulate(batch):
+            return list(ev.map(evaluate, batch))
 
-        def report(intermediate_result) -> None:
-            generation[0] += 1
+        def report(gen, max_evaluations):
             if progress:
-                progress(f"generation {generation[0]}/{maxiter}: best distance {intermediate_result.fun:.2f} "
-                         f"({time.perf_counter() - started:.0f} s)")
+                progress(CalibrationProgress(gen.index, gen.evaluations, max_evaluations, gen.acceptance_rate,
+                                             gen.epsilon, gen.best_distance, time.perf_counter() - started))
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = optimize.differential_evolution(
-                distance, bounds, x0=x0, seed=seed, maxiter=maxiter, popsize=popsize, tol=1e-3,
-                polish=False, init="sobol", updating="deferred", workers=mapper, callback=report)
-        best = result.x
-        best_distance = float(result.fun)
-        if progress:
-            progress(f"search: distance {best_distance:.2f} after {result.nfev} evaluations")
-        draws, draw_info = _posterior_draws(distance, best, bounds, mapper, proposals, n_draws, seed)
-    sim = _simulate(ctx, best)
+        res = apmc(simulate, lower, upper, seed=seed, progress=report, **search)
+    w = res.weights
+    posterior = {}
+    for k, n in enumerate(names):
+        p10, p50, p90 = weighted_quantile(res.theta[:, k], w, [0.1, 0.5, 0.9])
+        posterior[n] = {"p10": float(p10), "p50": float(p50), "p90": float(p90),
+                        "mean": float(w @ res.theta[:, k])}
+    values = {n: posterior[n]["p50"] for n in names}
+    clean = np.array([x[0] for x in res.extras])
+    noisy = np.array([x[1] for x in res.extras])
     moment_rows = []
-    for m in moments:
-        s = m.simulated(sim, years)
+    for j, m in enumerate(moments):
+        ok = np.isfinite(clean[:, j])
+        med = float(weighted_quantile(clean[ok, j], w[ok], 0.5)[0]) if ok.any() else float("nan")
+        lo, hi = (weighted_quantile(noisy[ok, j], w[ok], [0.1, 0.9]) if ok.any() else (np.nan, np.nan))
         row = asdict(m)
-        row.update(simulated=s, z=(s - m.target) / m.sd)
+        row.update(simulated=med, lo80=float(lo), hi80=float(hi), covered=bool(lo <= m.target <= hi),
+                   z=(med - m.target) / m.sd)
         moment_rows.append(row)
+    # Ensembles take equal-weight draws: a systematic resample of the particles by weight.
+    n_draws = len(w)
+    positions = (np.arange(n_draws) + 0.5) / n_draws
+    picks = np.minimum(np.searchsorted(np.cumsum(w), positions), len(w) - 1)
+    draws = [{f"p{i}": float(v) for i, v in enumerate(res.theta[k])} for k in picks]
+    generations = [{"generation": g.index, "epsilon": round(g.epsilon, 3),
+                    "acceptance_rate": None if g.acceptance_rate is None else round(g.acceptance_rate, 4),
+                    "evaluations": g.evaluations, "best_distance": round(g.best_distance, 3),
+                    "seconds": round(g.seconds, 1)} for g in res.generations]
     info = {
-        "scenario": scenario.name, "years": [years[0], years[-1]], "scale": scale,
-        "seeds": ctx.seeds, "evaluations": int(result.nfev) + proposals,
+        "method": "ABC-SMC (adaptive population Monte Carlo, Lenormand et al. 2013) with measurement-error "
+                  "noise on the simulated moments (Wilkinson 2013); uniform priors within the bounds",
+        "scenario": scenario.name, "window": [years[0], years[-1]], "scale": scale, "structure": structure,
+        "seed": seed, "simulation_seeds": "one per particle, children of SeedSequence([seed, 0x5EED])",
+        "evaluations": res.evaluations, "generations": generations, "stopped_because": res.stopped_because,
+        "settings": res.settings, "effective_sample_size": round(res.effective_sample_size, 1),
+        "moments_covered_80": round(float(np.mean([r["covered"] for r in moment_rows if r["fitted"]])), 3),
         "seconds": round(time.perf_counter() - started, 1), "data_vintage": vintage,
-        "history_files": [str(f) for f in (data_files or [])], "posterior": draw_info,
+        "history_sha256_16": _data_hash(history),
+        "history_files": [str(f) for f in (data_files or [])],
     }
-    return CalibrationResult(region, dict(zip(names, map(float, best))), dict(zip(names, bounds)), moment_rows,
-                             best_distance, draws, info)
+    particles = [dict({n: float(v) for n, v in zip(names, res.theta[k])}, weight=float(w[k]))
+                 for k in range(len(w))]
+    result = CalibrationResult(region, values, dict(zip(names, bounds)), moment_rows, float(np.min(res.distances)),
+                               draws, info, posterior=posterior, particles=particles)
+    result.warnings = diagnose(result, res, vintage)
+    return result
 
 
-def _posterior_draws(distance, best, bounds, mapper, proposals, n_draws, seed):
-    """Approximate posterior draws: a local Gaussian prior around `best` (sd 3% of each range, truncated to
-    the bounds), sampled directly, each draw weighted by the synthetic likelihood exp(-distance / (2 T))."""
-    if proposals <= 0 or n_draws <= 0:
-        return [], {"method": "none (no draws requested)"}
-    rng = np.random.default_rng(seed)
-    lo = np.array([b[0] for b in bounds])
-    hi = np.array([b[1] for b in bounds])
-    sd = (hi - lo) * 0.03
-    # Proposals from a Gaussian around the optimum truncated to the bounds (out-of-bounds ones drawn again).
-    cand = best + rng.normal(size=(proposals, len(best))) * sd
-    for _ in range(50):
-        out = np.any((cand < lo) | (cand > hi), axis=1)
-        if not out.any():
-            break
-        cand[out] = best + rng.normal(size=(int(out.sum()), len(best))) * sd
-    cand = np.clip(cand, lo, hi)
-    dist = np.array(list(mapper(distance, cand)))
-    def weights(temperature: float) -> tuple[np.ndarray, float]:
-        # The proposal is the (local, Gaussian) prior, so a proposal's weight is its likelihood alone.
-        log_w = -0.5 * dist / temperature
-        log_w -= log_w.max()
-        w = np.exp(log_w)
-        w /= w.sum()
-        return w, float(1.0 / np.sum(w**2))
-
-    # With few, tight moments the weights collapse onto one or two proposals. The likelihood is then
-    # tempered (distance divided by T >= 1, doubling T) until the effective sample size reaches a
-    # quarter of the proposals: this widens the approximate posterior, erring on the side of more
-    # parameter uncertainty, and T is recorded.
-    temperature, (w, ess_untempered) = 1.0, weights(1.0)
-    ess = ess_untempered
-    while ess < max(2.0, proposals / 4) and temperature < 1024:
-        temperature *= 2
-        w, ess = weights(temperature)
-    pick = rng.choice(len(cand), size=n_draws, replace=True, p=w)
-    draws = [{f"p{i}": float(v) for i, v in enumerate(cand[k])} for k in pick]
-    return draws, {"method": "local Gaussian prior around the optimum (sd 3% of each range), sampled and "
-                             "weighted by the likelihood exp(-distance / (2 T))",
-                   "proposals": int(proposals), "temperature": temperature,
-                   "effective_sample_size": round(ess, 1),
-                   "effective_sample_size_untempered": round(ess_untempered, 1)}
+def diagnose(result: CalibrationResult, res, vintage: dict) -> list[str]:
+    """The calibration's warnings (module docstring): bounds, a search that did not improve, misses,
+    parameters the moments hardly inform, a small effective sample, a region without its own history."""
+    out = []
+    for n, (lo, hi) in result.bounds.items():
+        p50 = result.posterior[n]["p50"]
+        span = hi - lo
+        if span > 0 and min(p50 - lo, hi - p50) <= NEAR_BOUND_SHARE * span:
+            side = "lower" if p50 - lo <= hi - p50 else "upper"
+            out.append(f"parameter {n}: posterior median {p50:.4g} is within {100 * NEAR_BOUND_SHARE:.0f}% of its "
+                       f"{side} bound [{lo:g}, {hi:g}]; the data push it against the prior range (widen the bound "
+                       "only with evidence, or read it as a sign the model misses a mechanism)")
+        width = result.posterior[n]["p90"] - result.posterior[n]["p10"]
+        if span > 0 and width > UNINFORMED_SHARE * 0.8 * span:
+            out.append(f"parameter {n}: its 80% posterior range ({result.posterior[n]['p10']:.4g} to "
+                       f"{result.posterior[n]['p90']:.4g}) is {100 * width / (0.8 * span):.0f}% of the prior's; "
+                       "the moments hardly identify it")
+    gens = res.generations
+    if len(gens) < 2 or gens[-1].epsilon >= 0.95 * gens[0].epsilon:
+        out.append(f"search: the tolerance did not fall ({gens[0].epsilon:.3g} to {gens[-1].epsilon:.3g} over "
+                   f"{len(gens) - 1} generations, {res.stopped_because}); the posterior is close to the prior's best "
+                   "tenth, not a fit")
+    for row in result.moments:
+        if row.get("fitted", True) and (not np.isfinite(row["z"]) or abs(row["z"]) > MISS_SDS):
+            out.append(f"moment {row['name']}: the posterior median {row['simulated']:.4g} misses the observed "
+                       f"{row['target']:.4g} by {row['z']:+.1f} sds (sd {row['sd']:.3g})")
+        elif not row.get("fitted", True) and np.isfinite(row["z"]) and abs(row["z"]) > MISS_SDS:
+            out.append(f"check {row['name']} (not fitted): the model gives {row['simulated']:.4g} against the observed "
+                       f"{row['target']:.4g} ({row['z']:+.1f} sds); {row.get('note', '')}")
+    ess = res.effective_sample_size
+    if ess < MIN_ESS:
+        out.append(f"posterior: effective sample size {ess:.0f} is below {MIN_ESS:.0f}; its ranges are rough")
+    if vintage.get("own_moments") == 0:
+        out.append(f"{result.region}: no history of its own in {vintage['window'][0]}-{vintage['window'][1]}; "
+                   "the fit rests on national proxies and the 求人倍率 only")
+    return out
 
 
 # --- writing ----------------------------------------------------------------------------------------
@@ -468,30 +434,49 @@ def result_document(res: CalibrationResult) -> dict:
     pset = load_parameters(res.region, use_calibrated=False)
     names = list(res.values)
     draws = [{names[int(k[1:])]: v for k, v in d.items()} for d in res.draws]
+
+    def plain(v):
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (float, np.floating)):
+            return float(v)
+        return v
+
     return {
         "region": res.region,
         "calibrated_on": _dt.date.today().isoformat(),
         "jobsim_version": __version__,
-        "method": "method of simulated moments (common random numbers, scipy differential evolution); "
-                  "uncertainty by a locally weighted sample around the optimum",
+        "method": res.info.get("method", ""),
         "distance": round(res.distance, 4),
+        "warnings": list(res.warnings),
         "info": res.info,
         "parameters": {
-            n: {"value": float(v), "prior_value": pset[n].value, "min": res.bounds[n][0], "max": res.bounds[n][1],
-                "unit": pset[n].unit, "source": "calibrated", "note": pset[n].note}
+            n: {"value": float(v), "posterior_p10": res.posterior[n]["p10"], "posterior_p90": res.posterior[n]["p90"],
+                "prior_value": pset[n].value, "min": res.bounds[n][0], "max": res.bounds[n][1],
+                "unit": pset[n].unit, "source": "calibrated (posterior median)", "note": pset[n].note}
             for n, v in res.values.items()
         },
-        "moments": [
-            {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()}
-            for row in res.moments
-        ],
+        "moments": [{k: plain(v) for k, v in row.items()} for row in res.moments],
+        "particles": res.particles,
         "draws": draws,
     }
 
 
-def write_result(res: CalibrationResult, path: Path | None = None) -> Path:
-    """Write the calibrated parameter file atomically (temporary file, then rename)."""
-    path = Path(path) if path else calibration_params_dir() / f"{res.region.lower()}.yaml"
+def is_shipped_file(path: Path) -> bool:
+    """Whether `path` is (or would be) one of the shipped calibrated parameter files."""
+    try:
+        return Path(path).resolve().parent == calibration_params_dir().resolve()
+    except OSError:
+        return False
+
+
+def write_result(res: CalibrationResult, path: Path, replace: bool = False) -> Path:
+    """Write the calibrated parameter file atomically (temporary file, then rename). A shipped file
+    (calibration/params/) is replaced only with `replace=True`."""
+    path = Path(path)
+    if is_shipped_file(path) and not replace:
+        raise CalibrationError(f"--out {path}: is a shipped calibration file; pass --replace (replace=True) to "
+                               "overwrite it, or write elsewhere (a data folder's calibrated/<region>.yaml)")
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(result_document(res), allow_unicode=True, sort_keys=False, width=110)
     atomic_write_text(path, f"# Calibrated parameters for {res.region}, written by `jobsim calibrate`. "

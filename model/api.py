@@ -45,6 +45,7 @@ _LAZY_NAMES = {
     "run_spec": ("jobsim.model.experiments.ensemble", "run_spec"),
     "RunUncertainties": ("jobsim.model.experiments.ensemble", "RunUncertainties"),
     "scenario_uncertainties": ("jobsim.model.experiments.ensemble", "scenario_uncertainties"),
+    "spin_up_check": ("jobsim.model.experiments.spin_up", "spin_up_check"),
     "GrowthPathError": ("jobsim.model.inputs.growth_paths", "GrowthPathError"),
     "Evaluator": ("jobsim.model.experiments.evaluators", "Evaluator"),
     "ProcessEvaluator": ("jobsim.model.experiments.evaluators", "ProcessEvaluator"),
@@ -84,6 +85,9 @@ _LAZY_NAMES = {
     "is_data_folder": ("jobsim.model.inputs.region_folder", "is_data_folder"),
     "RegionFolderError": ("jobsim.model.inputs.region_folder", "RegionFolderError"),
     "set_user_data_dirs": ("jobsim.model.inputs.paths", "set_user_data_dirs"),
+    # calibrated files: the user data folders' calibrated/<region>.yaml over the shipped calibration/params/
+    **{name: ("jobsim.model.inputs.parameters", name) for name in (
+        "posterior_draws", "user_calibrated_file", "is_shipped_calibrated_file", "data_folder_reading")},
 }
 
 
@@ -106,7 +110,7 @@ def __dir__() -> list[str]:
 # The API's public names: the functions defined below, and the names re-exported (lazily) from the layers.
 __all__ = sorted({"__version__", *_LAZY_NAMES} | {
     "load_scenario", "validate_scenario", "parameters", "plan", "run", "write_results", "read_results", "for_plot",
-    "history", "history_series", "calibration_moments", "calibrated_file", "forecast", "calibrate",
+    "history", "history_series", "calibration_window", "calibration_moments", "calibrated_file", "forecast", "calibrate",
     "write_calibration", "backtest", "targets_table", "error_kind", "check_forecast_choices", "usable_series",
     "forecast_min_points", "estimate_run", "reserve_output", "output_filesystem_problem",
     "gdp_growth_path", "gdp_growth_path_table", "compute_growth_paths", "write_growth_paths",
@@ -216,6 +220,14 @@ def history_series(region: str, indicator: str, origin: int | None = None, data_
     return series_for(history(data_files=data_files), region, indicator, origin=origin)
 
 
+def calibration_window(region: str, through: int | None = None, data_files: list[Path] | None = None) -> list[int]:
+    """The history years a calibration of `region` simulates (the five ending at `through`, by default
+    the last year with data before the baseline's first projected year)."""
+    from jobsim.calibration.calibrate import calibration_window as _window
+
+    return _window(region, through, history(data_files=data_files))
+
+
 def calibration_moments(region: str, years: list[int], through: int | None = None,
                         data_files: list[Path] | None = None):
     """(moments, data vintage): what a calibration of `region` over `years` fits, with sources."""
@@ -224,11 +236,14 @@ def calibration_moments(region: str, years: list[int], through: int | None = Non
     return build_moments(region, years, through, history(data_files=data_files))
 
 
-def calibrated_file(region: str) -> Path:
-    """Where the shipped calibrated parameter file of `region` is (it may not exist)."""
-    from jobsim.model.inputs.paths import calibration_params_dir
+def calibrated_file(region: str, shipped: bool = False) -> Path:
+    """The calibrated parameter file runs of `region` read: `calibrated/<region>.yaml` of the last user data
+    folder that has one, else the shipped `calibration/params/<region>.yaml` (which may not exist). With
+    `shipped`, the shipped file whatever the user folders hold."""
+    from jobsim.model.inputs.parameters import calibrated_file_in_use, shipped_calibrated_file
 
-    return calibration_params_dir() / f"{region.lower()}.yaml"
+    in_use = None if shipped else calibrated_file_in_use(region)
+    return in_use if in_use is not None else shipped_calibrated_file(region)
 
 
 def forecast(region: str, indicator: str, origin: int | None = None, horizon: int = 5,
@@ -281,11 +296,15 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
     return _calibrate(region, through=through, data_files=data_files, **settings)
 
 
-def write_calibration(result, path: str | Path | None = None) -> Path:
-    """Write a calibration result as a parameter file (atomically)."""
+def write_calibration(result, path: str | Path | None = None, replace: bool = False) -> Path:
+    """Write a calibration result as a parameter file (atomically). A shipped file (in calibration/params/;
+    also the default `path`) is only overwritten with `replace`: CalibrationError naming the path otherwise.
+    To use a result in runs, write it to `<data folder>/calibrated/<region>.yaml` (`user_calibrated_file`)."""
     from jobsim.calibration.calibrate import write_result
+    from jobsim.model.inputs.parameters import shipped_calibrated_file
 
-    return write_result(result, Path(path) if path is not None else None)
+    return write_result(result, Path(path) if path is not None else shipped_calibrated_file(result.region),
+                        replace=replace)
 
 
 def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, **settings):

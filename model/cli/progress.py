@@ -1,7 +1,9 @@
 """Progress of long work on stderr: a rich progress bar on a terminal, periodic plain lines elsewhere.
 
 Use as a context manager around the work and pass `.replicate_done` as the API's `progress` callback
-(called with (done, total)), or `.message` for the calibration's text messages.
+(called with (done, total)), `.message` for text messages, or `.calibration_step` for a calibration's
+progress events (generation, evaluations of their maximum, acceptance rate, distance threshold and best
+distance; a text message is shown as one).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Progress:
         self.last_line = self.start
         self._bar = None
         self._task = None
+        self._generation = None
 
     def __enter__(self) -> "Progress":
         self.start = self.last_line = time.perf_counter()
@@ -35,10 +38,11 @@ class Progress:
             from jobsim.model.cli.render import stderr_console
 
             self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn(self.unit), TimeElapsedColumn(), console=stderr_console(), transient=False)
+                            TextColumn(self.unit), TimeElapsedColumn(), TextColumn("{task.fields[detail]}"),
+                            console=stderr_console(), transient=False)
             self._bar.start()
             if self.total is not None:
-                self._task = self._bar.add_task(self.name, total=self.total)
+                self._task = self._bar.add_task(self.name, total=self.total, detail="")
         elif self.total is not None:
             typer.echo(f"  {self.name}: {self.total} {self.unit} to run", err=True)
         return self
@@ -54,8 +58,8 @@ class Progress:
         """The API's progress callback: `done` of `total` finished."""
         if self._bar is not None:
             if self._task is None:
-                self._task = self._bar.add_task(self.name, total=total)
-            self._bar.update(self._task, completed=done)
+                self._task = self._bar.add_task(self.name, total=total, detail="")
+            self._bar.update(self._task, completed=done, total=total)
             return
         now = time.perf_counter()
         if done == total or now - self.last_line >= PLAIN_LINE_SECONDS:
@@ -69,3 +73,47 @@ class Progress:
             self._bar.console.print(line, markup=False, highlight=False)
         else:
             typer.echo(line, err=True)
+
+    def calibration_step(self, event: object) -> None:
+        """A calibration's progress callback: an event with `generation`, `evaluations`, `max_evaluations`,
+        `acceptance_rate`, `epsilon` and `best_distance` (any of the last three may be None) shown as the bar
+        (evaluations done of the maximum) and those figures; off a terminal, a line per generation and at
+        most one every PLAIN_LINE_SECONDS between. A text message (an older engine's) is shown as one."""
+        if isinstance(event, str):
+            self.message(event)
+            return
+        try:
+            done, total = int(getattr(event, "evaluations")), int(getattr(event, "max_evaluations"))
+        except (AttributeError, TypeError, ValueError):  # not a calibration event: its words
+            self.message(str(event))
+            return
+        if self._bar is not None:
+            detail = calibration_detail(event, short=True)
+            if self._task is None:
+                self._task = self._bar.add_task(self.name, total=total, detail=detail)
+            self._bar.update(self._task, completed=min(done, total), total=total, detail=detail)
+            return
+        detail = calibration_detail(event)
+        generation = getattr(event, "generation", None)
+        now = time.perf_counter()
+        if generation != self._generation or done >= total or now - self.last_line >= PLAIN_LINE_SECONDS:
+            self._generation = generation
+            self.last_line = now
+            typer.echo(f"  {self.name}: {done}/{total} {self.unit}, {detail} ({self.elapsed():.0f} s)", err=True)
+
+
+def calibration_detail(event: object, short: bool = False) -> str:
+    """The figures of a calibration progress event in words: 'generation 3, acceptance 21%, epsilon 4.2,
+    best distance 1.9' (`short`, beside a bar: 'gen 3  acc 21%  eps 4.2  best 1.9'); '-' for a figure not known yet."""
+    labels = ("gen", "acc", "eps", "best") if short else ("generation", "acceptance", "epsilon", "best distance")
+    generation = getattr(event, "generation", None)
+    rate = getattr(event, "acceptance_rate", None)
+    epsilon = getattr(event, "epsilon", None)
+    best = getattr(event, "best_distance", None)
+    figures = [
+        "-" if generation is None else str(generation),
+        "-" if rate is None else f"{rate:.0%}",
+        "-" if epsilon is None else f"{epsilon:.3g}",
+        "-" if best is None else f"{best:.3g}",
+    ]
+    return ("  " if short else ", ").join(f"{label} {figure}" for label, figure in zip(labels, figures))

@@ -8,8 +8,10 @@ Where values come from, later winning (each value's `origin` says which it is):
    the user's `--data-dir` / `JOBSIM_DATA_DIR` folders; later folders win): `region:` and only the
    values that differ for that region. A region without such a file runs on the defaults (so a
    user's new region needs no parameter file). `origin` "region".
-3. `calibration/params/<region>.yaml` (written by `jobsim calibrate`, format unchanged): the fitted
-   values. `origin` "calibrated".
+3. The region's calibrated file (written by `jobsim calibrate`): `calibrated/<region>.yaml` of the
+   last user data folder that has one, else the shipped `calibration/params/<region>.yaml`
+   (`calibrated_file_in_use`); one file, not merged: its fitted values and its posterior draws go
+   together. `origin` "calibrated", `origin_file` that file.
 4. A scenario's `parameters:` overrides. `origin` "override".
 
 A value is a number (for unit `date`, a date `YYYY-MM-DD`), or date-keyed values
@@ -32,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from jobsim.model.inputs.paths import PROJECT_ROOT, calibration_params_dir, data_dir, data_dirs
+from jobsim.model.inputs.paths import PROJECT_ROOT, calibration_params_dir, data_dir, data_dirs, user_data_dirs
 
 DEFAULTS_FILE = "defaults.yaml"
 DATE_UNIT = "date"
@@ -344,9 +346,87 @@ def available_regions() -> list[str]:
     return out
 
 
+# --- calibrated files --------------------------------------------------------------------------
+
+CALIBRATED_FOLDER = "calibrated"  # in a user data folder: calibrated/<region>.yaml
+
+
+def _calibrated_name(region: str) -> str:
+    return f"{region.lower()}.yaml"
+
+
+def shipped_calibrated_file(region: str) -> Path:
+    """The shipped calibrated file of `region`, `calibration/params/<region>.yaml` (it may not exist)."""
+    return calibration_params_dir() / _calibrated_name(region)
+
+
+def user_calibrated_file(folder: Path | str, region: str) -> Path:
+    """Where a user data folder holds the calibrated file of `region`: `<folder>/calibrated/<region>.yaml`."""
+    return Path(folder) / CALIBRATED_FOLDER / _calibrated_name(region)
+
+
+def calibrated_file_in_use(region: str) -> Path | None:
+    """The calibrated file runs of `region` read: `calibrated/<region>.yaml` of the last user data folder
+    (`--data-dir` / JOBSIM_DATA_DIR) that has one, else the shipped file; None when neither exists."""
+    for folder in reversed(user_data_dirs()):
+        path = user_calibrated_file(folder, region)
+        if path.is_file():
+            return path
+    shipped = shipped_calibrated_file(region)
+    return shipped if shipped.is_file() else None
+
+
+def is_shipped_calibrated_file(path: Path | str) -> bool:
+    """Whether `path` is (or would be) a file inside the shipped calibrated folder `calibration/params/`."""
+    try:
+        return Path(path).resolve().is_relative_to(calibration_params_dir().resolve())
+    except OSError:
+        return False
+
+
+def data_folder_reading(path: Path | str, region: str) -> Path | None:
+    """The user data folder whose calibrated file of `region` `path` is (`<folder>/calibrated/<region>.yaml`),
+    None when `path` is not laid out so (a data folder would not read it)."""
+    path = Path(path)
+    if path.name != _calibrated_name(region) or path.parent.name != CALIBRATED_FOLDER:
+        return None
+    return path.parent.parent
+
+
+def _calibrated_document(path: Path, region: str) -> Mapping:
+    doc = _read_yaml(path)
+    shown = _display(path)
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping):
+        raise ParameterError(f"{shown}: expected a mapping with region, parameters and draws "
+                             f"(the file `jobsim calibrate` writes); got {type(doc).__name__}")
+    declared = doc.get("region")
+    if declared is not None and str(declared).lower() != region.lower():
+        raise ParameterError(f"{shown}: declares region {declared!r}, expected {region!r} "
+                             f"(a calibrated file is named after its region)")
+    for key, kind in (("parameters", Mapping), ("draws", list)):
+        if doc.get(key) is not None and not isinstance(doc[key], kind):
+            what = "map names to values" if kind is Mapping else "be a list of draws (name -> value)"
+            raise ParameterError(f"{shown}: {key} must {what}; got {type(doc[key]).__name__}")
+    return doc
+
+
+def _file_stamp(path: Path | None) -> tuple | None:
+    """What the cache key holds of a calibrated file: its path, and its size and modification time (so that
+    a file written or replaced since is read again)."""
+    if path is None:
+        return None
+    st = path.stat()
+    return (path, st.st_size, st.st_mtime_ns)
+
+
 @lru_cache(maxsize=64)
 def _load_cached(region: str, use_calibrated: bool, dirs: tuple[Path, ...] = (),
-                 calibrated_dir: Path | None = None) -> ParameterSet:
+                 calibrated: tuple | None = None) -> ParameterSet:
+    """The parameter set of `region` read from the data folders `dirs` and the calibrated file
+    `calibrated` (its `_file_stamp`, None for none): every argument is part of the cache key, so a change
+    of user folders or of the calibrated file in use reads the files again."""
     defaults = data_dir() / "parameters" / DEFAULTS_FILE
     if not defaults.exists():
         raise ParameterError(f"{_display(defaults)}: the shared parameter defaults are missing")
@@ -356,24 +436,25 @@ def _load_cached(region: str, use_calibrated: bool, dirs: tuple[Path, ...] = (),
         params = apply_region_file(path, region, params)
         files.append(str(path))
     pset = ParameterSet(region, params, tuple(files))
-    if use_calibrated:
-        cal = (calibrated_dir or calibration_params_dir()) / f"{region.lower()}.yaml"
-        if cal.exists():
-            doc = _read_yaml(cal) or {}
-            fitted = {k: v["value"] if isinstance(v, dict) else v for k, v in (doc.get("parameters") or {}).items()}
-            try:
-                pset = pset.with_overrides(fitted, origin="calibrated", origin_file=_display(cal))
-            except ParameterError as e:
-                raise ParameterError(f"{_display(cal)}: {e}") from None
-            pset.files = pset.files + (str(cal),)
+    if use_calibrated and calibrated is not None:
+        cal = calibrated[0]
+        doc = _calibrated_document(cal, region)
+        fitted = {k: v["value"] if isinstance(v, Mapping) and "value" in v else v
+                  for k, v in (doc.get("parameters") or {}).items()}
+        try:
+            pset = pset.with_overrides(fitted, origin="calibrated", origin_file=_display(cal))
+        except ParameterError as e:
+            raise ParameterError(f"{_display(cal)}: {e}") from None
+        pset.files = pset.files + (str(cal),)
     return pset
 
 
 def load_parameters(region: str, use_calibrated: bool = True, as_of: dt.date | int | None = None) -> ParameterSet:
     """Every structural parameter of `region`: defaults <- region files <- calibrated values (when a
-    calibrated file exists). With `as_of` (a date, or a year meaning its 1 January: a run's first
-    year), date-keyed values are resolved at that date."""
-    pset = _load_cached(region, use_calibrated, tuple(Path(d) for d in data_dirs()), calibration_params_dir())
+    calibrated file exists: `calibrated_file_in_use`). With `as_of` (a date, or a year meaning its
+    1 January: a run's first year), date-keyed values are resolved at that date."""
+    calibrated = _file_stamp(calibrated_file_in_use(region)) if use_calibrated else None
+    pset = _load_cached(region, use_calibrated, tuple(Path(d) for d in data_dirs()), calibrated)
     return pset if as_of is None else pset.at(as_of)
 
 
@@ -382,10 +463,9 @@ def parameter_names(region: str) -> list[str]:
 
 
 def posterior_draws(region: str) -> list[dict[str, float]]:
-    """Posterior draws from the region's calibrated parameter file ([] when there is none)."""
-    path = calibration_params_dir() / f"{region.lower()}.yaml"
-    if not path.exists():
+    """Posterior draws from the region's calibrated file in use (`calibrated_file_in_use`; [] when there
+    is none): the same file the calibrated values come from."""
+    path = calibrated_file_in_use(region)
+    if path is None:
         return []
-    with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
-    return list(doc.get("draws") or [])
+    return list(_calibrated_document(path, region).get("draws") or [])

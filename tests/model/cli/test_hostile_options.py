@@ -159,6 +159,9 @@ CASES = [
                                           "{tmp}/missing/F.yaml"), EXIT_USAGE, ("--out", "missing")),
     Case("calibrate-out-is-a-folder", ("calibrate", "--region", "Jiangxi", "--quick", "--out", "{tmp}"),
          EXIT_USAGE, ("--out", "is a folder")),
+    Case("calibrate-out-shipped-file", ("calibrate", "--region", "Jiangxi", "--quick", "--out",
+                                        str(ROOT / "calibration" / "params" / "jiangxi.yaml")),
+         EXIT_USAGE, ("--out", "calibration/params/jiangxi.yaml", "shipped", "--replace")),
     Case("calibrate-region-unknown", ("calibrate", "--region", "Atlantis", "--quick"), EXIT_USAGE,
          ("--region", "Atlantis")),
     Case("calibrate-data-missing", ("calibrate", "--region", "Jiangxi", "--quick", "--data", "{tmp}/none.csv",
@@ -192,7 +195,7 @@ def test_there_are_at_least_forty_cases():
 def test_a_hostile_command_line_is_refused_fast_with_one_line_and_writes_nothing(case: Case, tmp_path: Path):
     (tmp_path / "plain.txt").write_text("not a folder\n", encoding="utf-8")
     os.mkfifo(tmp_path / "pipe.nc")
-    params = api.calibrated_file("Jiangxi").parent
+    params = api.calibrated_file("Jiangxi", shipped=True).parent
     before, params_before = _tree(tmp_path), _tree(params) if params.is_dir() else {}
 
     proc, cpu_seconds, wall_seconds = run_case(case.args, tmp_path)
