@@ -114,9 +114,13 @@ def _yearly_values(history: pd.DataFrame, region: str, indicator: str, through: 
     from jobsim.calibration.forecast import ForecastError, series_for
 
     try:
-        series, ext = series_for(history, region, indicator, origin=through, max_gap_years=None)
+        # Read without an origin (series_for refuses one after the series' last year, which would drop a
+        # series that simply ended before `through`) and keep the years up to `through` below.
+        series, ext = series_for(history, region, indicator, origin=None, max_gap_years=None)
     except ForecastError:
         return pd.Series(dtype=float), ""
+    if through is not None:
+        series = series[[p.year <= through for p in series.index]]
     if flagged is not None:
         flagged |= _flagged_years(ext)
     obs = series.dropna()
@@ -237,7 +241,9 @@ def build_moments(region: str, years: list[int], through: int | None = None,
                               f"history {region} new_urban_jobs {DOWNTURN_YEAR - 1} and {DOWNTURN_YEAR}: "
                               f"{before / 1e4:g} and {after / 1e4:g} 10k persons", kind="change", error_basis=err.basis))
     if "surveyed_unemployment_rate" not in yearly and region != NATIONAL_REGION:
-        national, _ = _yearly_values(history, NATIONAL_REGION, "surveyed_unemployment_rate", through)
+        # Read without an origin (one after the national data's last year is refused) and cut at `through`.
+        national, _ = _yearly_values(history, NATIONAL_REGION, "surveyed_unemployment_rate", None)
+        national = national[national.index <= through]
         err = errors["surveyed_unemployment_rate_proxy"]
         for y in years:
             if y in national.index:

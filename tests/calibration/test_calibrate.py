@@ -144,6 +144,14 @@ def test_moments_hold_every_full_year_value_and_the_five_year_totals(jiangxi_mom
     assert vintage["window"] == [2016, 2020] and vintage["latest_year_used"] == 2020
 
 
+def test_a_series_that_ends_before_the_window_does_still_counts(jiangxi_moments):
+    """Jiangxi's registered rate was last published for 2016 (3.35%): a 2016-2020 window holds it."""
+    by_name = {m.name: m for m in jiangxi_moments[0]}
+    assert by_name["registered_unemployment_rate 2016"].target == pytest.approx(0.0335)
+    china, _ = build_moments("China", [2018, 2019, 2020, 2021, 2022])
+    assert {f"registered_unemployment_rate {y}" for y in (2018, 2019, 2020, 2021)} <= {m.name for m in china}
+
+
 def test_moments_through_2016_use_no_later_data():
     moments, vintage = build_moments("Jiangxi", [2012, 2013, 2014, 2015, 2016], through=2016)
     assert all(max(m.years) <= 2016 for m in moments)

@@ -233,10 +233,18 @@ ALWAYS_ALLOWED = {0, 1, 2, 12}  # 12: months of a year (the calendar, not behavi
 # Numbers the core may still write, per module, each with its reason. Anything else is a parameter
 # (data/parameters/defaults.yaml, read from `self.p[...]`).
 ALLOWED_LITERALS: dict[str, dict[float, str]] = {
+    # The SplitMix64 hash's own constants (Steele, Lea & Flood 2014): an algorithm, not a model parameter.
+    "draws.py": {0x9E3779B97F4A7C15: "SplitMix64 golden-ratio increment", 0xBF58476D1CE4E5B9: "SplitMix64 mix multiplier",
+                 0x94D049BB133111EB: "SplitMix64 mix multiplier", 30: "SplitMix64 shift", 27: "SplitMix64 shift",
+                 31: "SplitMix64 shift", 11: "64 - 53: the bits dropped to make a double in [0, 1)",
+                 64: "bits of the hash; draw kinds (slots) per process and month",
+                 65536: "ids hashed per block (speed only: the same numbers for any block size)",
+                 53: "the mantissa bits of a double", 32: "a pair id packs its first int above 32 bits"},
     "agents.py": {3: "status code; the last kind of entry (0-3: first job, same-year re-hire, other, placement)",
                   4: "status code; the number of kinds of entry", 5: "status code", 6: "status code",
                   7: "status code", 8: "number of statuses"},
-    "matching.py": {1e-300: "numerical guard: a zero weight's key is made huge instead of infinite"},
+    "matching.py": {1e-300: "numerical guard: a zero weight's key is made huge instead of infinite",
+                    3: "slot (kind of counter-based draw) of the vacancy keys", 4: "slot of the searcher keys"},
     "model.py": {
         6: "July (month_of_year is 0-based): graduates arrive",
         11: "December: the year's last month",
@@ -244,6 +252,7 @@ ALLOWED_LITERALS: dict[str, dict[float, str]] = {
         15.0: "single-year ages in the facts' 0-14 census band",
         100.0: "percent to fraction (real GDP growth is given in percent)",
         1e-9: "numerical guard against division by zero",
+        5: "slot of the insurance draw on hiring (slots 0-4 are the matching's)",
     },
     "population.py": {
         44: "single years 16-59 in the census band", 45: "single years 15-59 in the census band",
