@@ -51,8 +51,7 @@ from jobsim.model.core.runspec import RunSpec
 from jobsim.model.experiments.ensemble import scenario_uncertainties
 from jobsim.model.experiments.evaluators import evaluator_for
 from jobsim.model.inputs.history import load_history
-from jobsim.model.inputs.parameters import load_parameters
-from jobsim.model.inputs.paths import calibration_params_dir
+from jobsim.model.inputs.parameters import is_shipped_calibrated_file, load_parameters
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.registry import lever_ids
 from jobsim.model.inputs.scenario import Scenario, load_scenario
@@ -462,19 +461,11 @@ def result_document(res: CalibrationResult) -> dict:
     }
 
 
-def is_shipped_file(path: Path) -> bool:
-    """Whether `path` is (or would be) one of the shipped calibrated parameter files."""
-    try:
-        return Path(path).resolve().parent == calibration_params_dir().resolve()
-    except OSError:
-        return False
-
-
 def write_result(res: CalibrationResult, path: Path, replace: bool = False) -> Path:
     """Write the calibrated parameter file atomically (temporary file, then rename). A shipped file
     (calibration/params/) is replaced only with `replace=True`."""
     path = Path(path)
-    if is_shipped_file(path) and not replace:
+    if is_shipped_calibrated_file(path) and not replace:
         raise CalibrationError(f"--out {path}: is a shipped calibration file; pass --replace (replace=True) to "
                                "overwrite it, or write elsewhere (a data folder's calibrated/<region>.yaml)")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def params_dir(tmp_path_factory, monkeypatch) -> Path:
     """A temporary calibration/params/ for every test: nothing reads or writes the shipped folder."""
     d = tmp_path_factory.mktemp("params")
-    for module in (jobsim.model.inputs.paths, jobsim.model.inputs.parameters, calibrate_module):
+    for module in (jobsim.model.inputs.paths, jobsim.model.inputs.parameters):
         monkeypatch.setattr(module, "calibration_params_dir", lambda d=d: d)
     jobsim.model.inputs.parameters._load_cached.cache_clear()
     yield d
