@@ -90,7 +90,8 @@ def validate(
             n_invalid += 1
             typer.echo(f"INVALID  {path}  (cannot read: {err.strerror or err})")
             continue
-        typer.echo(f"OK  {path}  ({s.name}, {s.region}, {s.period}, {s.describe_targets()})")
+        based = f", based on {' <- '.join(b.ref for b in s.base_chain)}" if s.base_chain else ""
+        typer.echo(f"OK  {path}  ({s.name}, {s.region}, {s.period}, {s.describe_targets()}{based})")
 
     if len(paths) > 1:
         typer.echo(f"{len(paths) - n_invalid} of {len(paths)} scenario files valid")

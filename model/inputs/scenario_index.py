@@ -72,16 +72,21 @@ def scenario_names() -> list[str]:
     return list(dict.fromkeys(p.stem for d in scenario_dirs() for p in scenario_files(d)))
 
 
+def scenario_paths(name: str) -> list[Path]:
+    """Every file of the scenario `name`, in lookup order: the last user folder first, the bundled folder
+    last (a scenario's `base:` that names its own file takes the next one; scenario/inheritance.py)."""
+    return [folder / f"{name}{suffix}" for folder in reversed(scenario_dirs()) for suffix in (".yaml", ".yml")
+            if (folder / f"{name}{suffix}").is_file()]
+
+
 def scenario_path(name: str) -> Path:
     """The file of the scenario `name`: from the last user folder holding it, else the bundled one.
 
     An unknown name raises ScenarioIndexError listing the known names.
     """
-    for folder in reversed(scenario_dirs()):
-        for suffix in (".yaml", ".yml"):
-            path = folder / f"{name}{suffix}"
-            if path.is_file():
-                return path
+    found = scenario_paths(name)
+    if found:
+        return found[0]
     raise ScenarioIndexError(
         f"no scenario {name!r} in {', '.join(str(d) for d in scenario_dirs())}; "
         f"{choices_text(str(name), scenario_names(), 'scenarios')}"

@@ -23,6 +23,10 @@ A scenario file is one YAML mapping:
     replicates: 20                    # 1..1000
     scale: 1000                       # persons per agent, 1..10**7 and an agent in every area
 
+A file may instead say `base: NAME` (or `base: ./other.yaml`, a path from its folder) and state only what
+changes: it inherits every other field but `name` from its chain of bases (inheritance.py has the merge
+rule; `Scenario.base_chain` records the bases; `scenario_diff_yaml` writes a scenario as its changes).
+
 Lever values
     A plain number is in the lever's unit (levers.csv `unit`: person-times, fraction, yuan, posts).
     A string may carry 万 / 亿 / 万亿 ("65万", "120亿"; jobsim.model.inputs.units.parse_amount) and may end with a
@@ -56,8 +60,9 @@ The package, by concern: `errors` (ScenarioError and how issues are worded), `fi
 UnitValue and the allowed ranges), `schema` (the Scenario model, its accessors and conversion),
 `levers` (lever amounts and units, the missing-year rule), `uncertainties` (growth, graduates and
 parameter paths, and their bounds), `plausibility` (bounds relative to the region),
-`checks` (the document's top fields, parameter overrides, targets) and `yaml_io` (bounded reading with line
-numbers, jobsim.model.inputs.bounded_yaml; writing).
+`checks` (the document's top fields, parameter overrides, targets), `reading` (bounded reading with line
+numbers, jobsim.model.inputs.bounded_yaml), `inheritance` (`base:`: chains, the merge rule, the
+changes from a base) and `yaml_io` (loading and writing).
 """
 
 from jobsim.model.inputs.scenario.errors import DOCUMENT, ScenarioError
@@ -72,25 +77,35 @@ from jobsim.model.inputs.scenario.fields import (
     Title,
     UnitValue,
 )
+from jobsim.model.inputs.scenario.inheritance import BASE_FIELD, MAX_BASE_DEPTH, ScenarioBase
 from jobsim.model.inputs.scenario.schema import Scenario, scenario_from_dict
 from jobsim.model.inputs.scenario.uncertainties import (
     GRADUATES_MULTIPLIER_BOUNDS,
     UNCERTAINTY_FIELDS,
     Uncertainties,
 )
-from jobsim.model.inputs.scenario.yaml_io import load_scenario, parse_yaml, scenario_from_yaml, scenario_to_yaml
+from jobsim.model.inputs.scenario.yaml_io import (
+    load_scenario,
+    parse_yaml,
+    scenario_diff_yaml,
+    scenario_from_yaml,
+    scenario_to_yaml,
+)
 
 __all__ = [
+    "BASE_FIELD",
     "DOCUMENT",
     "FIRST_ALLOWED_YEAR",
     "GRADUATES_MULTIPLIER_BOUNDS",
     "LAST_ALLOWED_YEAR",
     "MAX_PERIOD_YEARS",
+    "MAX_BASE_DEPTH",
     "MAX_REPLICATES",
     "NAME_MAX_LENGTH",
     "NAME_PATTERN",
     "Period",
     "Scenario",
+    "ScenarioBase",
     "ScenarioError",
     "Title",
     "UNCERTAINTY_FIELDS",
@@ -98,6 +113,7 @@ __all__ = [
     "UnitValue",
     "load_scenario",
     "parse_yaml",
+    "scenario_diff_yaml",
     "scenario_from_dict",
     "scenario_from_yaml",
     "scenario_to_yaml",

@@ -13,7 +13,7 @@ from pydantic import Field, StrictInt, StrictStr, TypeAdapter
 from jobsim.model.inputs import registry, units
 from jobsim.model.inputs.parameters import load_parameters
 from jobsim.model.inputs.regions import cities_of, region_ids
-from jobsim.model.inputs.scenario.errors import DOCUMENT, _choices, _describe, _Issues, _join, _validate_part
+from jobsim.model.inputs.scenario.errors import DOCUMENT, REQUIRED_MISSING, _choices, _describe, _Issues, _join, _validate_part
 from jobsim.model.inputs.scenario.fields import (
     MAX_PERIOD_YEARS,
     MAX_REPLICATES,
@@ -63,7 +63,7 @@ def _normalise(data: Any) -> tuple[dict[str, Any], _Issues]:
             issues.add(str(key), f"unknown field {key!r}; {_choices(key, list(_TOP_FIELDS), 'fields', 'docs/scenarios.md')}")
     for key in _TOP_FIELDS:
         if key not in data and key not in _OPTIONAL_FIELDS:
-            issues.add(key, "required field missing")
+            issues.add(key, REQUIRED_MISSING)
 
     # simple fields
     for key, adapter in _ADAPTERS.items():

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 DOCUMENT = "(document)"  # the path of issues about the file as a whole
+REQUIRED_MISSING = "required field missing"  # the message of a required field not given
 
 # How many allowed values an error message lists in full before it switches to close matches.
 _LIST_IN_FULL = 12
@@ -26,24 +27,45 @@ _KEEP_HEAD, _KEEP_TAIL = 300, 250
 class ScenarioError(Exception):
     """An invalid scenario: every problem found, as `(path, message)` issues.
 
+    `source` is the file validated. For a scenario with `base:` (inheritance.py) a value may come from
+    a base file: `origins` maps such field paths to the file they were written in, and `lines` gives
+    each path's line in that file, so that every issue is reported against the file that caused it.
+    `via` lists how the file at fault was reached when it is a base of the file validated: the files
+    whose `base:` led to it, each with the line of its `base:` key.
+
     Deliberately not a ValueError, so that it passes through pydantic's validators unchanged.
     """
 
-    def __init__(self, source: str, issues: Iterable[tuple[str, str]], lines: Mapping[str, int] | None = None):
+    def __init__(self, source: str, issues: Iterable[tuple[str, str]], lines: Mapping[str, int] | None = None,
+                 origins: Mapping[str, str] | None = None, via: Iterable[tuple[str, int | None]] = ()):
         self.source = str(source)
         self.issues: list[tuple[str, str]] = list(issues)
         self.lines: dict[str, int] = dict(lines or {})
+        self.origins: dict[str, str] = dict(origins or {})
+        self.via: tuple[tuple[str, int | None], ...] = tuple(via)
         super().__init__(self.__str__())
 
-    def line_of(self, path: str) -> int | None:
-        """The line in the source file of the field `path` (or of its nearest enclosing field), if known."""
+    def _nearest(self, path: str, table: Mapping[str, Any]) -> str | None:
+        """The field `path` or its nearest enclosing field that `table` knows."""
         parts = path.split(".") if path else []
         while parts:
             key = ".".join(parts)
-            if key in self.lines:
-                return self.lines[key]
+            if key in table:
+                return key
             parts.pop()
         return None
+
+    def line_of(self, path: str) -> int | None:
+        """The line of the field `path` (or of its nearest enclosing field), if known, in the file it is
+        written in (`file_of`)."""
+        key = self._nearest(path, self.lines)
+        return self.lines[key] if key is not None else None
+
+    def file_of(self, path: str) -> str:
+        """The file the field `path` was written in: a base file for an inherited value, else `source`.
+        Found at the same enclosing field as its line, so that file and line always agree."""
+        key = self._nearest(path, self.lines) or self._nearest(path, self.origins)
+        return self.origins.get(key, self.source) if key is not None else self.source
 
     def paths(self) -> list[str]:
         return [p for p, _ in self.issues]
@@ -51,12 +73,20 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         out = []
         for path, message in self.issues[:MAX_ISSUES_SHOWN]:
-            line = self.line_of(path) if not path.startswith("line ") else None
-            suffix = f" (line {line})" if line else ""
-            out.append(f"{self.source}: {_shortened(path)}: {_shortened(message)}{suffix}")
+            at_line = not path.startswith("line ")
+            line = self.line_of(path) if at_line else None
+            file = self.file_of(path) if at_line else self.source
+            where = [f"line {line}"] if line else []
+            if file != self.source:
+                where.append(f"inherited by {self.source}")
+            suffix = f" ({'; '.join(where)})" if where else ""
+            out.append(f"{file}: {_shortened(path)}: {_shortened(message)}{suffix}")
         hidden = len(self.issues) - MAX_ISSUES_SHOWN
         if hidden > 0:
             out.append(f"{self.source}: ... and {hidden:,} more problem{'s' if hidden != 1 else ''}")
+        if self.via:
+            steps = " -> ".join(f"{file} (base: on line {line})" if line else f"{file} (base:)" for file, line in self.via)
+            out.append(f"{self.source}: reached as a base: {steps} -> {self.source}")
         return "\n".join(out)
 
 
@@ -125,7 +155,7 @@ def _pydantic_issues(err: ValidationError, prefix: str, model: type[BaseModel] |
             if allowed:
                 msg += "; " + _choices(loc[-1] if loc else "", allowed, "fields", "docs/scenarios.md")
         elif kind == "missing":
-            msg = "required field missing"
+            msg = REQUIRED_MISSING
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
             fields = f" with {', '.join(model.model_fields)}" if model is not None else ""
             msg = f"must be a mapping{fields}; got {_describe(value)}"

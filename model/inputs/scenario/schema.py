@@ -4,13 +4,16 @@ its accessors (lever values and tables, targets) and its conversion to plain dat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from jobsim.model.inputs.scenario.checks import _OPTIONAL_FIELDS, _normalise
-from jobsim.model.inputs.scenario.errors import ScenarioError, _Issues, _pydantic_issues
+from jobsim.model.inputs.scenario.errors import REQUIRED_MISSING, ScenarioError, _Issues, _pydantic_issues
+from jobsim.model.inputs.scenario.inheritance import BASE_FIELD, ScenarioBase, resolve_document
 from jobsim.model.inputs.scenario.fields import MAX_REPLICATES, MAX_SCALE, MAX_SEED, Period, Title, _plain
 from jobsim.model.inputs.scenario.uncertainties import Uncertainties
 from jobsim.model.inputs.targets import Target, target_set
@@ -22,6 +25,10 @@ class Scenario(BaseModel):
 
     Build one with `load_scenario(path)` or `scenario_from_dict(d)`; `Scenario(**d)` runs the same
     checks (and raises `ScenarioError`). `model_copy(update=...)` skips them: use `with_changes`.
+
+    A document with `base:` is resolved first (inheritance.py); `base_chain` records its bases, nearest
+    first. The chain says where the values came from, not what they are: two scenarios with the same
+    fields are equal whatever their chains.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -46,23 +53,52 @@ class Scenario(BaseModel):
     replicates: int = Field(ge=1, le=MAX_REPLICATES)
     scale: int = Field(ge=1, le=MAX_SCALE, description="persons per agent")
 
+    _base_chain: tuple[ScenarioBase, ...] = PrivateAttr(default=())
+
     @model_validator(mode="wrap")
     @classmethod
     def _validate_document(cls, data: Any, handler, info: ValidationInfo) -> "Scenario":
         if isinstance(data, Scenario):
             return data
+        # context: source (the file's name in messages), lines (of each field), path (the file, for
+        # cycles of bases), folder (where a relative `base:` is taken from).
         ctx = info.context or {}
         source = ctx.get("source", "<dict>")
         lines = ctx.get("lines")
+        origins: dict[str, str] = {}
+        chain: tuple[ScenarioBase, ...] = ()
+        found: list[tuple[str, str]] = []
+        missing: dict[str, str] = {}
+        if isinstance(data, Mapping) and BASE_FIELD in data:
+            resolved = resolve_document(data, lines or {}, source, ctx.get("path"), ctx.get("folder"))
+            data, lines, origins, chain = resolved.data, resolved.lines, resolved.origins, resolved.chain
+            found, missing = list(resolved.issues), resolved.missing
         normalised, issues = _normalise(data)
-        if issues:
-            raise ScenarioError(source, issues.items, lines)
+        found += [(path, missing.get(path, message) if message == REQUIRED_MISSING else message)
+                  for path, message in issues.items]
+        if found:
+            raise ScenarioError(source, found, lines, origins)
         try:
-            return handler(normalised)
+            scenario = handler(normalised)
         except ValidationError as err:  # pragma: no cover - _normalise should have caught everything
-            found = _Issues()
-            _pydantic_issues(err, "", cls, found)
-            raise ScenarioError(source, found.items, lines) from None
+            errors = _Issues()
+            _pydantic_issues(err, "", cls, errors)
+            raise ScenarioError(source, errors.items, lines, origins) from None
+        scenario._base_chain = chain
+        return scenario
+
+    def __eq__(self, other: object) -> bool:
+        # Fields only: the base chain is provenance (where the values came from), not content.
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # the levers are dicts: a scenario is not hashable (as pydantic's would fail to hash)
+
+    @property
+    def base_chain(self) -> tuple[ScenarioBase, ...]:
+        """The bases this scenario was resolved from (`base:`), nearest first; () for a file without one."""
+        return self._base_chain
 
     # ---- accessors -----------------------------------------------------------------------------
 
@@ -138,7 +174,10 @@ class Scenario(BaseModel):
         d.update(changes)
         for key in [k for k, v in d.items() if v is None and k in _OPTIONAL_FIELDS]:
             del d[key]
-        return scenario_from_dict(d, source=f"<{self.name} with changes>")
+        changed = scenario_from_dict(d, source=f"<{self.name} with changes>")
+        if BASE_FIELD not in changes:  # the same values over the same bases: keep the record of them
+            changed._base_chain = self._base_chain
+        return changed
 
 
 def _by_year(values: dict[int, float]) -> dict[int, int | float]:
@@ -153,6 +192,7 @@ def _target_dict(t: Target) -> dict[str, Any]:
     return d
 
 
-def scenario_from_dict(d: Any, source: str = "<dict>") -> Scenario:
-    """Validate plain data (as parsed from YAML or JSON) into a Scenario; ScenarioError if invalid."""
-    return Scenario.model_validate(d, context={"source": source})
+def scenario_from_dict(d: Any, source: str = "<dict>", folder: str | Path | None = None) -> Scenario:
+    """Validate plain data (as parsed from YAML or JSON) into a Scenario; ScenarioError if invalid.
+    A `base:` path is taken from `folder` (default: the working folder)."""
+    return Scenario.model_validate(d, context={"source": source, "folder": folder})
