@@ -106,3 +106,9 @@ def claimed_outputs(outputs: list[tuple[str, Path]]) -> Iterator[None]:
                 raise UsageError(f"{option} {path}: cannot write in folder {path.parent}: "
                                  f"{exc.strerror or exc}") from None
         yield
+
+
+# The run catalogue (model/outputs/run_catalogue.py): compute even when a stored result would be served.
+NoCacheOption = Annotated[bool, typer.Option(
+    "--no-cache", "--recompute",
+    help="compute even when the results folder's run catalogue holds this exact run (the new result replaces it)")]

@@ -54,17 +54,30 @@ class Progress:
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
+    def eta(self, done: int, total: int, elapsed: float | None = None) -> str:
+        """The time left at the pace so far ('ETA 1 min 10 s'; 'ETA -' before the first is done; 'done').
+        `elapsed`: the time the `done` took, when not all of them were done since the start (a resumed sweep)."""
+        if done >= total:
+            return "done"
+        if done <= 0:
+            return "ETA -"
+        from jobsim.model.cli.run import duration_text
+
+        left = (self.elapsed() if elapsed is None else elapsed) / done * (total - done)
+        return f"ETA {duration_text(left).lstrip('~')}"
+
     def replicate_done(self, done: int, total: int) -> None:
-        """The API's progress callback: `done` of `total` finished."""
+        """The API's progress callback: `done` of `total` finished, with the time left."""
         if self._bar is not None:
             if self._task is None:
                 self._task = self._bar.add_task(self.name, total=total, detail="")
-            self._bar.update(self._task, completed=done, total=total)
+            self._bar.update(self._task, completed=done, total=total, detail=self.eta(done, total))
             return
         now = time.perf_counter()
         if done == total or now - self.last_line >= PLAIN_LINE_SECONDS:
             self.last_line = now
-            typer.echo(f"  {self.name}: {done}/{total} {self.unit} done, {self.elapsed():.1f} s elapsed", err=True)
+            typer.echo(f"  {self.name}: {done}/{total} {self.unit} done, {self.elapsed():.1f} s elapsed, "
+                       f"{self.eta(done, total)}", err=True)
 
     def message(self, text: str) -> None:
         """A step of work described in words (calibration generations, back-test origins)."""

@@ -203,7 +203,7 @@ def table(columns: Sequence[Col | str], rows: Iterable[Sequence[object]], title:
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", show_edge=False, pad_edge=False,
+    t = Table(box=box.SIMPLE_HEAD, title=Text(title) if title is not None else None, title_justify="left", show_edge=False, pad_edge=False,
               header_style="bold")
     for c in columns:
         c = Col(c) if isinstance(c, str) else c

@@ -3,7 +3,9 @@
 Every choice (scenario file, --out, --area, --out-dir, --replicates, --scale, --seed) is checked before the
 first replicate starts, the run's memory and time are estimated (refused when it needs more memory than the
 machine has, unless --force; announced when it is large), and each output file is locked from then until
-it is written (a second run writing the same file is refused at once).
+it is written (a second run writing the same file is refused at once). A stored result (--out, --out-dir) is
+recorded in its folder's run catalogue, and an identical request is served from there instead of being
+simulated again (--no-cache to compute anyway; model/outputs/run_catalogue.py).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import TYPE_CHECKING
 import typer
 
 from jobsim.model.cli import render
+from jobsim.model.cli.compare import print_comparison
 from jobsim.model.cli.errors import UsageError, handle_errors, on_interrupt
 from jobsim.model.cli.options import (
     ForceOption,
+    NoCacheOption,
     FormatOption,
     check_choice,
     check_output_file,
@@ -223,40 +227,51 @@ def run(
     workers: int = typer.Option(2, "--workers", min=1, help="worker processes for replicates"),
     area: str | None = typer.Option(None, "--area", help="area for the yearly table: the region or one of its cities"),
     force: ForceOption = False,
+    no_cache: NoCacheOption = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Project a scenario month by month; print yearly indicators and the targets' probabilities."""
+    """Project a scenario month by month; print yearly indicators and the targets' probabilities.
+
+    With --out, the run is recorded in the run catalogue of the file's folder, and an identical request
+    is served from it instead of being computed again (`jobsim runs list`)."""
     from jobsim.model import api
 
     scenario = _scenario_and_checks(file, out, area, replicates, seed, scale)
     check_estimate([api.estimate_run(scenario, replicates=replicates, scale=scale, workers=workers)], force,
                    f"this run of {scenario.name}")
+    stored = None
     with claimed_outputs([("--out", out)] if out is not None else []):
-        with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
-            ds = api.run(scenario, replicates=replicates, seed=seed, scale=scale, workers=workers,
-                         progress=progress.replicate_done)
+        if out is None:
+            with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
+                ds = api.run(scenario, replicates=replicates, seed=seed, scale=scale, workers=workers,
+                             progress=progress.replicate_done)
+        else:
+            stored = run_stored(scenario, out, "--out", no_cache, workers, replicates=replicates, seed=seed,
+                                scale=scale)
+            ds = stored.value
+            on_interrupt(f"{out} was written and is complete; the report was not printed (`jobsim run` again, "
+                         "or read the file)")
         area = area or scenario.region
         header = run_header(ds, scenario)
         yearly = api.yearly_table(ds, area)
         targets = api.scenario_targets(ds, scenario)
-        if out is not None:
-            api.write_results(ds, out)
-            on_interrupt(f"{out} was written and is complete; the report was not printed (`jobsim run` again, "
-                         "or read the file)")
+    if stored is not None and stored.served:
+        typer.echo(served_line(out, stored.entry), err=fmt is not OutputFormat.table)
     if fmt is OutputFormat.table:
         render.say("\n" + header_line(header))
         print_yearly(yearly, area)
         if len(targets):
             print_targets(targets, scenario.describe_targets())
-        if out is not None:
+        if out is not None and not (stored is not None and stored.served):
             render.say(f"\nwrote {out}")
         return
     if fmt is OutputFormat.csv:
         render.emit_data(fmt, results_frame(yearly, targets, area))
     else:
+        catalogue = {} if stored is None else {"catalogue": catalogue_record(stored)}
         render.emit_data(fmt, document={**header, "area": area, "yearly": render.records(yearly),
-                                        "targets": render.records(targets)})
-    if out is not None:
+                                        "targets": render.records(targets), **catalogue})
+    if out is not None and not (stored is not None and stored.served):
         typer.echo(f"wrote {out}", err=True)  # stdout stays the data
 
 
@@ -266,9 +281,12 @@ def run_bundled(
     replicates: int | None = typer.Option(None, "--replicates", help="replicates, 1 to 1000 (default: each scenario's)"),
     workers: int = typer.Option(2, "--workers", min=1),
     force: ForceOption = False,
+    no_cache: NoCacheOption = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Run the bundled Jiangxi baseline and what-ifs on the bundled defaults and compare them."""
+    """Run the bundled Jiangxi baseline and what-ifs on the bundled defaults and compare them.
+
+    Each result is recorded in the run catalogue of --out-dir; an identical request is served from it."""
     from jobsim.model import api
 
     check_writable_folder(out_dir, "--out-dir", create=True)
@@ -282,9 +300,10 @@ def run_bundled(
     try:
         with claimed_outputs([("--out-dir", path) for path in outputs]):
             for scenario, path in zip(scenarios, outputs):
-                with Progress(scenario.name, total=replicates or scenario.replicates) as progress:
-                    ds = api.run(scenario, replicates=replicates, workers=workers, progress=progress.replicate_done)
-                api.write_results(ds, path)
+                stored = run_stored(scenario, path, "--out-dir", no_cache, workers, replicates=replicates)
+                ds = stored.value
+                if stored.served:
+                    typer.echo(served_line(path, stored.entry), err=True)
                 kept.append(str(path))
                 on_interrupt(f"kept {', '.join(kept)} (complete); {len(scenarios) - len(kept)} of {len(scenarios)} "
                              "scenarios not run; rerun the same command to run them all")
@@ -296,7 +315,11 @@ def run_bundled(
     on_interrupt(f"kept {', '.join(kept)} (complete, all {len(scenarios)} scenarios); the comparison was not "
                  "printed: rerun the same command")
     base, base_ds = first
-    comparison = api.compare(datasets)
+    # The same comparison as `jobsim compare` (paired by replicate seed: the bundled what-ifs share the
+    # baseline's seed); csv and json keep the one-row-per-scenario table they always had.
+    compared = api.comparison_dataset(datasets, baseline=base.name, scenarios={s.name: s for s in scenarios},
+                                      sources={s.name: str(path) for s, path in zip(scenarios, api.bundled_comparison())})
+    comparison = api.comparison_frame(compared)
     if fmt is not OutputFormat.table:
         yearly = api.yearly_table(base_ds)
         targets = api.scenario_targets(base_ds, base)
@@ -305,14 +328,48 @@ def run_bundled(
         else:
             render.emit_data(fmt, document={"baseline": {**run_header(base_ds, base), "yearly": render.records(yearly),
                                                          "targets": render.records(targets)},
-                                            "comparison": render.records(comparison), "out_dir": str(out_dir)})
+                                            "comparison": render.records(comparison),
+                                            "comparison_tables": {name: render.records(frame) for name, frame
+                                                                  in api.comparison_tables(compared).items()},
+                                            "out_dir": str(out_dir)})
         return
     render.say("\n" + header_line(run_header(base_ds, base), with_seed=False))
     print_yearly(api.yearly_table(base_ds), base.region)
     print_targets(api.scenario_targets(base_ds, base), base.describe_targets())
-    render.say("\nScenarios against the baseline (whole period; gross and net; Δ = mean paired difference, same seeds):")
-    print_comparison(comparison)
+    render.say("\nScenarios against the baseline (whole period; gross and net; paired by replicate seed):\n")
+    print_comparison(api.comparison_tables(compared))
     render.say(f"\nresults in {out_dir}/ (NetCDF, one per scenario)")
+
+
+# ---- stored runs: the run catalogue of the results folder ---------------------------------------------
+
+
+def run_stored(scenario, out: Path, option: str, recompute: bool, workers: int, **numbers):
+    """The run of `scenario` stored in `out`: served from the catalogue of its folder when recorded there,
+    else computed (with a progress bar) and recorded. The API's run_catalogue.Cached (`.value` the Dataset)."""
+    from jobsim.model import api
+
+    try:
+        stored = api.stored_run(scenario, out, recompute=recompute, **numbers)
+        if stored.served:
+            return stored.result()
+        with Progress(scenario.name, total=len(stored.plan.specs)) as progress:
+            return stored.result(workers=workers, progress=progress.replicate_done)
+    except api.RequestInProgressError as exc:  # like a second writer of the same file: the caller's to resolve
+        raise UsageError(f"{option} {out}: {exc}") from None
+
+
+def served_line(out: Path, entry) -> str:
+    """The one line saying a result was served from the catalogue, not computed."""
+    copied = f", copied from {entry.stored_path}" if entry.path.resolve() != out.resolve() else ""
+    return (f"{out}: served from the run catalogue (id {entry.short_id}, computed {entry.finished_at}{copied}), "
+            "not recomputed; --no-cache computes it again")
+
+
+def catalogue_record(stored) -> dict:
+    """What a JSON report says about the catalogue entry of its stored result."""
+    e = stored.entry
+    return {"id": e.id, "served": stored.served, "computed_at": e.finished_at, "path": str(e.path)}
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -320,54 +377,3 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
     except OSError:  # not empty (the user put something there meanwhile) or already gone: leave it
         pass
-
-
-# compare()'s columns as the table shows them. Levels: (column, header, unit the column is in); the
-# medians over replicates. Effects: (difference column, its standard-error column, header, unit); each
-# shown 'mean paired difference ± standard error'. Costs: (column, header, unit).
-COMPARISON_LEVELS = (
-    ("new_urban_jobs_10k", "new urban jobs (gross)", "10k persons"),
-    ("jobs_held_end_10k", "jobs held at end", "10k persons"),
-    ("person_years_10k", "person-years employed", "10k person-years"),
-    ("surveyed_unemployment_pct", "surveyed unemployment", "percent"),
-    ("spending_100m_yuan", "spending", "100M yuan"),
-)
-COMPARISON_EFFECTS = (
-    ("new_urban_jobs_diff_10k", "new_urban_jobs_diff_se_10k", "Δ new urban jobs", "10k persons"),
-    ("jobs_held_end_diff_10k", "jobs_held_end_diff_se_10k", "Δ jobs held at end", "10k persons"),
-    ("person_years_diff_10k", "person_years_diff_se_10k", "Δ person-years", "10k person-years"),
-    ("surveyed_unemployment_diff_pp", "surveyed_unemployment_diff_se_pp", "Δ surveyed rate", "percent"),
-)
-COMPARISON_COSTS = (
-    ("extra_cost_100m_yuan", "extra cost", "100M yuan"),
-    ("cost_per_extra_job_yuan", "per extra counted job", "yuan"),
-    ("cost_per_extra_job_held_yuan", "per extra job held", "yuan"),
-)
-COMPARISON_LEGEND = (
-    "levels: medians over replicates, whole period (new urban jobs and person-years summed, jobs held in the last "
-    "December, the surveyed rate averaged); Δ: mean difference from the baseline's run with the same seed ± its "
-    "standard error (pp = percentage points). New urban jobs is a gross flow (a re-hire counts again); jobs held "
-    "and person-years are net: a lever that adds counted jobs but not jobs held adds churn.")
-
-
-def _cell(r: dict, col: str, unit: str) -> str:
-    return render.unit_style(unit).text(r[col]) if r.get(col) is not None else "-"
-
-
-def print_comparison(table: "pd.DataFrame") -> None:
-    rows = []
-    for k, r in enumerate(render.records(table)):
-        jobs = render.band(render.unit_style("10k persons"), r["new_urban_jobs_10k"], r["new_jobs_p10"],
-                           r["new_jobs_p90"]) if r.get("new_jobs_p10") is not None else _cell(r, "new_urban_jobs_10k", "10k persons")
-        levels = [jobs, *(_cell(r, col, unit) for col, _, unit in COMPARISON_LEVELS[1:])]
-        effects = [render.plus_minus(render.unit_style(unit), r[d], r[se] if r.get(se) is not None else float("nan"))
-                   if r.get(d) is not None else "-" for d, se, _, unit in COMPARISON_EFFECTS]
-        costs = [_cell(r, col, unit) for col, _, unit in COMPARISON_COSTS]
-        if k == 0:  # the baseline: no effect against itself
-            effects, costs = [render.DASH] * len(effects), [render.DASH] * len(costs)
-        scenario = r["scenario"] if r.get("paired", True) else f"{r['scenario']} (unpaired)"
-        rows.append([scenario, *levels, *effects, *costs])
-    headers = [f"{COMPARISON_LEVELS[0][1]} [p10{render.DASH}p90]", *(h for _, h, _ in COMPARISON_LEVELS[1:]),
-               *(f"{h} ± s.e." for _, _, h, _ in COMPARISON_EFFECTS), *(h for _, h, _ in COMPARISON_COSTS)]
-    render.table(["scenario", *(Col(h, "right") for h in headers)], rows)
-    render.say(COMPARISON_LEGEND)

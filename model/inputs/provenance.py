@@ -102,6 +102,23 @@ def data_manifest(parameter_files: Iterable[str | Path] = ()) -> tuple[str, list
     return combined.hexdigest(), entries
 
 
+# The packages whose code decides a result's numbers (the command line only prints them).
+RESULT_CODE_PACKAGES = ("core", "inputs", "outputs", "experiments")
+
+
+@lru_cache(maxsize=1)
+def code_sha256() -> str:
+    """sha256 over the source of the packages that compute results (RESULT_CODE_PACKAGES, each .py file's
+    path and bytes): unlike the version, it changes with every edit of the model, so a stored result is
+    never taken for one of changed code. Computed once per process (about a hundred small files)."""
+    root = Path(__file__).resolve().parents[1]  # the jobsim.model package folder
+    h = hashlib.sha256()
+    for package in RESULT_CODE_PACKAGES:
+        for f in sorted((root / package).rglob("*.py")):
+            h.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def git_state() -> tuple[str, str]:
     """(commit, 'clean' | 'dirty') when the code runs from a git checkout; (NO_COMMIT, reason) otherwise

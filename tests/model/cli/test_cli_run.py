@@ -129,7 +129,7 @@ def test_jobsim_run_end_to_end(tmp_path, in_process_ds):
     assert "\x1b[" not in text  # plain text off a terminal
     assert "2/2 replicates done" in proc.stderr
     assert f"wrote {out}" in text
-    assert files_in(tmp_path) == ["X.nc"], "temporary files left behind"
+    assert files_in(tmp_path) == ["X.nc", "catalogue.sqlite"], "temporary files left behind"  # + the run catalogue
     ds = read_dataset(out)
     check_contract(ds)
     check_attributes(ds)

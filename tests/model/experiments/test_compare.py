@@ -115,13 +115,17 @@ def test_real_comparison_is_the_mean_of_replicate_differences(real_pair):
 
 
 def test_the_command_line_shows_gross_and_net_effects(real_pair, capsys):
+    """run-bundled and `jobsim compare` print the same tables (model/cli/compare.py)."""
     from jobsim.model.cli.run import print_comparison
+    from jobsim.model.experiments.compare import comparison_dataset
+    from jobsim.model.outputs.comparison_report import comparison_tables
 
-    print_comparison(compare(real_pair))
+    print_comparison(comparison_tables(comparison_dataset(real_pair)))
     out = capsys.readouterr().out
-    for header in ("new urban jobs (gross)", "jobs held at end", "person-years employed", "surveyed unemployment",
-                   "Δ new urban jobs ± s.e.", "Δ jobs held at end ± s.e.", "Δ person-years ± s.e.",
-                   "Δ surveyed rate ± s.e.", "per extra job held"):
+    for header in ("new urban jobs", "jobs held (all employed)", "person-years employed",
+                   "surveyed urban unemployment rate", "Δ new urban jobs", "Δ jobs held (all employed)",
+                   "Δ person-years employed", "Δ surveyed urban unemployment rate", "per extra counted job",
+                   "per extra job held", "per extra job-year", "extra cost ± s.e."):
         assert header in out, header
     assert " pp" in out and "±" in out
 
