@@ -1,6 +1,6 @@
 # The README's commands. Each sets up what it needs first and is safe to repeat.
 #   make run    installs jobsim alone (`pip install -e .`: what running needs) and runs the bundled comparison
-#   make test   adds the app and dev extras (`pip install -e '.[app,dev]'`) and runs the test suite
+#   make test   adds the app, dev and sweeps extras (`pip install -e '.[app,dev,sweeps]'`) and runs the test suite
 # Two stamp files remember what is installed: `make test` after `make run` still installs the extras,
 # and either is redone when pyproject.toml changes.
 PYTHON ?= python3.11
@@ -27,7 +27,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 
 # The extras hold everything running needs too, so this stamp also satisfies `make run`.
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[app,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[app,dev,sweeps]'
 	touch $(TEST_STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)

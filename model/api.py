@@ -7,6 +7,7 @@
     api.yearly(ds)["new_urban_jobs"].sel(area="Jiangxi").median("replicate")
     api.evaluate_targets(ds, s.target_list())       # probability of meeting each target
     api.compare({"base": ds, "more training": ds2})  # paired differences, cost per extra job
+    api.compare_scenarios(["a.yaml", "b.yaml"], replicates=20)  # Dataset by scenario: P(targets), Δ ± s.e., cost
 
 Everything here is a thin composition of the layers below (inputs, core, outputs, experiments and
 calibration); heavy libraries (xarray, mesa, pydantic, statsmodels, scipy) load only when a
@@ -38,6 +39,13 @@ if TYPE_CHECKING:  # names for annotations only; at run time they load on first 
 _LAZY_NAMES = {
     "RunSpec": ("jobsim.model.core.runspec", "RunSpec"),
     "compare": ("jobsim.model.experiments.compare", "compare"),
+    # paired comparison of scenarios: one Dataset with a `scenario` dimension (jobsim compare)
+    **{name: ("jobsim.model.experiments.compare", name) for name in (
+        "compare_scenarios", "plan_comparison", "run_comparison", "comparison_dataset", "comparison_frame",
+        "ComparisonError", "ComparisonPlan", "WITHIN_NOISE")},
+    **{name: ("jobsim.model.outputs.comparison_report", name) for name in (
+        "comparison_tables", "comparison_long_table", "comparison_facts", "write_comparison_xlsx", "UNRESOLVABLE")},
+    "write_text_file": ("jobsim.model.outputs.atomic", "atomic_write_text"),
     "EnsemblePlan": ("jobsim.model.experiments.ensemble", "EnsemblePlan"),
     "plan_ensemble": ("jobsim.model.experiments.ensemble", "plan_ensemble"),
     "replicate_seeds": ("jobsim.model.experiments.ensemble", "replicate_seeds"),
@@ -57,6 +65,8 @@ _LAZY_NAMES = {
     "scenario_from_dict": ("jobsim.model.inputs.scenario", "scenario_from_dict"),
     "scenario_from_yaml": ("jobsim.model.inputs.scenario", "scenario_from_yaml"),
     "scenario_to_yaml": ("jobsim.model.inputs.scenario", "scenario_to_yaml"),
+    "scenario_diff_yaml": ("jobsim.model.inputs.scenario", "scenario_diff_yaml"),
+    "ScenarioBase": ("jobsim.model.inputs.scenario", "ScenarioBase"),
     "evaluate_targets": ("jobsim.model.outputs.results", "evaluate_targets"),
     "period_totals": ("jobsim.model.outputs.results", "period_totals"),
     "yearly": ("jobsim.model.outputs.results", "yearly"),
@@ -75,7 +85,19 @@ _LAZY_NAMES = {
         "units", "indicator_info", "check_replicates", "check_scale", "check_seed")},
     # what a run will cost before it starts, and the one-writer rule of output files
     "RunEstimate": ("jobsim.model.experiments.estimate", "RunEstimate"),
+    # sweeps on Dask into resumable Zarr stores, and their sensitivity indices (the `sweeps` extra)
+    **{name: ("jobsim.model.experiments.sweep", name) for name in (
+        "run_sweep", "load_sweep", "plan_sweep", "sweep_status", "SweepStoreError", "SweepStart", "SweepSummary")},
+    "sweep_target_probabilities": ("jobsim.model.experiments.sweep_targets", "sweep_target_probabilities"),
+    "load_sweep_file": ("jobsim.model.inputs.sweep_file", "load_sweep_file"),
+    "SweepError": ("jobsim.model.inputs.sweep_file", "SweepError"),
+    "sensitivity": ("jobsim.model.experiments.sensitivity", "sensitivity"),
+    "SensitivityError": ("jobsim.model.experiments.sensitivity", "SensitivityError"),
     "OutputBusyError": ("jobsim.model.outputs.atomic", "OutputBusyError"),
+    # the run catalogue of a results folder: stored results served again for an identical request
+    **{name: ("jobsim.model.outputs.run_catalogue", name) for name in (
+        "Catalogue", "CatalogueError", "CatalogueNotFoundError", "EntryNotFoundError", "RequestInProgressError",
+        "request_id", "cached", "Cached", "run_summary", "CATALOGUE_NAME")},
     # what data jobsim has, as tables
     **{name: ("jobsim.model.inputs.catalogue", name) for name in (
         "regions_table", "region_summary", "region_data", "target_sets_table", "assumptions_table")},
@@ -109,7 +131,8 @@ def __dir__() -> list[str]:
 
 # The API's public names: the functions defined below, and the names re-exported (lazily) from the layers.
 __all__ = sorted({"__version__", *_LAZY_NAMES} | {
-    "load_scenario", "validate_scenario", "parameters", "plan", "run", "write_results", "read_results", "for_plot",
+    "load_scenario", "validate_scenario", "write_scenario", "parameters", "plan", "run", "write_results", "read_results", "for_plot",
+    "run_request", "stored_run", "StoredRun", "stored_comparison", "StoredComparison",
     "history", "history_series", "calibration_window", "calibration_moments", "calibrated_file", "forecast", "calibrate",
     "write_calibration", "backtest", "targets_table", "error_kind", "check_forecast_choices", "usable_series",
     "forecast_min_points", "estimate_run", "reserve_output", "output_filesystem_problem",
@@ -137,6 +160,20 @@ def validate_scenario(path: str | Path) -> list[tuple[str, str]]:
     except ScenarioError as err:
         return list(err.issues)
     return []
+
+
+def write_scenario(scenario: Scenario, path: str | Path, changes_only: bool = False,
+                   base: Scenario | str | Path | None = None, base_ref: str | None = None) -> Path:
+    """Write a scenario file atomically: in full, a standalone file (`scenario_to_yaml`), or with
+    `changes_only` as `base:` and only what differs from `base` (default: the scenario's own nearest base;
+    `scenario_diff_yaml`, a base named by path written relative to the new file's folder)."""
+    from jobsim.model.inputs.scenario import scenario_diff_yaml, scenario_to_yaml
+    from jobsim.model.outputs.atomic import atomic_write_text
+
+    path = Path(path)
+    text = (scenario_diff_yaml(scenario, base, base_ref, folder=path.parent) if changes_only
+            else scenario_to_yaml(scenario))
+    return atomic_write_text(path, text)
 
 
 def parameters(region: str, use_calibrated: bool = True) -> ParameterSet:
@@ -188,6 +225,144 @@ def read_results(path: str | Path) -> xr.Dataset:
     from jobsim.model.outputs.store import read_dataset
 
     return read_dataset(path)
+
+
+# ---- stored runs and the run catalogue --------------------------------------------------------------
+
+
+def run_request(plan_or_scenario: EnsemblePlan | Scenario, replicates: int | None = None, seed: int | None = None,
+                scale: float | None = None, use_calibrated: bool = True, parameter_draws: bool = True) -> dict:
+    """What a run's result depends on, as the run catalogue hashes it (`request_id("run", **request)`): the
+    scenario as resolved, replicates, seed, scale, the parameter values used, the parameter files' content
+    hashes, the posterior draws, the data hash the Dataset records (`data_sha256`) and a digest of the run
+    specs (facts, growth paths, levers and values of every replicate: what the model reads). Not the
+    number of workers: results are bit-identical however they are run."""
+    from jobsim.model.experiments.ensemble import EnsemblePlan, plan_ensemble
+    from jobsim.model.inputs.provenance import data_manifest, file_sha256, relative_path
+    from jobsim.model.outputs.run_catalogue import digest
+
+    p = plan_or_scenario if isinstance(plan_or_scenario, EnsemblePlan) else plan_ensemble(
+        plan_or_scenario, replicates, seed, scale, use_calibrated, parameter_draws)
+    data_hash, _ = data_manifest(p.parameters.files)
+    return {
+        "scenario": p.scenario.to_dict(), "replicates": len(p.specs), "seed": p.seed, "scale": p.scale,
+        "parameters": dict(p.parameters.values),
+        "parameter_files": [{"path": relative_path(f), "sha256": file_sha256(f)} for f in p.parameters.files],
+        "parameter_draws": list(p.draws), "data_sha256": data_hash, "run_specs_sha256": digest(list(p.specs)),
+    }
+
+
+class StoredRun:
+    """A run whose result is stored in a file and recorded in its folder's run catalogue (`stored_run`).
+
+    `hit` is the catalogue entry that will serve it (None: it will be computed); `result()` serves or
+    computes it and gives the run_catalogue.Cached (the Dataset as `.value`, `.served`, `.entry`)."""
+
+    def __init__(self, plan: EnsemblePlan, out: Path, catalogue, recompute: bool):
+        from jobsim.model.outputs.run_catalogue import request_id
+
+        self.plan, self.out, self.catalogue, self.recompute = plan, out, catalogue, recompute
+        self.request = run_request(plan)
+        self.id = request_id("run", **self.request)
+        self.hit = None if recompute else catalogue.lookup(self.id)
+
+    @property
+    def served(self) -> bool:
+        return self.hit is not None
+
+    def result(self, workers: int = 1, evaluator: Evaluator | None = None,
+               progress: Callable[[int, int], None] | None = None):
+        from jobsim.model.experiments.ensemble import run_plan
+        from jobsim.model.outputs.run_catalogue import cached, run_summary
+        from jobsim.model.outputs.store import read_dataset, write_dataset
+
+        def compute(path: Path) -> xr.Dataset:
+            ds = run_plan(self.plan, evaluator=evaluator, workers=workers, progress=progress)
+            write_dataset(ds, path)
+            return ds
+
+        return cached(self.catalogue, "run", self.request, self.out, compute, run_summary, load=read_dataset,
+                      recompute=self.recompute)
+
+
+def stored_run(scenario: Scenario | str | Path, out: str | Path, replicates: int | None = None,
+               seed: int | None = None, scale: float | None = None, use_calibrated: bool = True,
+               parameter_draws: bool = True, recompute: bool = False,
+               results_folder: str | Path | None = None) -> StoredRun:
+    """A run of `scenario` to be stored in `out` (NetCDF) and recorded in the run catalogue of
+    `results_folder` (default: `out`'s folder). An identical earlier request is served from the catalogue
+    (copied to `out` when stored elsewhere); any change of scenario, parameter, seed, replicates, scale,
+    data or jobsim version is computed. `recompute` computes anyway and replaces the entry.
+
+        r = api.stored_run("scenarios/jiangxi_baseline.yaml", "out/base.nc", replicates=20)
+        got = r.result(workers=2)      # got.value: the Dataset; got.served: whether it was computed before"""
+    from jobsim.model.experiments.ensemble import plan_ensemble
+    from jobsim.model.inputs.scenario import Scenario
+    from jobsim.model.inputs.scenario import load_scenario as _load_scenario
+    from jobsim.model.outputs.run_catalogue import Catalogue
+
+    if not isinstance(scenario, Scenario):
+        scenario = _load_scenario(scenario)
+    _check_run_numbers(replicates, seed, scale)
+    out = Path(out)
+    folder = Path(results_folder) if results_folder is not None else (out.parent if str(out.parent) else Path("."))
+    p = plan_ensemble(scenario, replicates, seed, scale, use_calibrated, parameter_draws)
+    return StoredRun(p, out, Catalogue(folder), recompute)
+
+
+class StoredComparison:
+    """A comparison whose Dataset is stored in a file and recorded in its folder's run catalogue
+    (`stored_comparison`); like StoredRun: `served`, and `result()` gives the run_catalogue.Cached."""
+
+    def __init__(self, plan, out: Path, catalogue, recompute: bool, use_calibrated: bool = True,
+                 parameter_draws: bool = True):
+        from jobsim.model.experiments.ensemble import plan_ensemble
+        from jobsim.model.outputs.run_catalogue import request_id
+
+        self.plan, self.out, self.catalogue, self.recompute = plan, out, catalogue, recompute
+        self.use_calibrated, self.parameter_draws = use_calibrated, parameter_draws
+        # Every scenario's run request (what its ensemble depends on), the baseline and the area reported.
+        self.request = {
+            "scenarios": [run_request(plan_ensemble(sc, plan.replicates, plan.seed, plan.scale, use_calibrated,
+                                                    parameter_draws)) for sc in plan.scenarios],
+            "baseline": plan.baseline.name, "area": plan.area, "notes": list(plan.notes)}
+        self.id = request_id("comparison", **self.request)
+        self.hit = None if recompute else catalogue.lookup(self.id)
+
+    @property
+    def served(self) -> bool:
+        return self.hit is not None
+
+    def result(self, workers: int = 1, evaluator: Evaluator | None = None,
+               progress: Callable[[int, int], None] | None = None):
+        from jobsim.model.experiments.compare import run_comparison
+        from jobsim.model.outputs.comparison_report import comparison_summary
+        from jobsim.model.outputs.run_catalogue import cached
+        from jobsim.model.outputs.store import read_dataset, write_dataset
+
+        def compute(path: Path) -> xr.Dataset:
+            ds = run_comparison(self.plan, workers=workers, evaluator=evaluator, use_calibrated=self.use_calibrated,
+                                parameter_draws=self.parameter_draws, progress=progress)
+            write_dataset(ds, path)
+            return ds
+
+        return cached(self.catalogue, "comparison", self.request, self.out, compute, comparison_summary,
+                      load=read_dataset, recompute=self.recompute)
+
+
+def stored_comparison(plan, out: str | Path, recompute: bool = False, results_folder: str | Path | None = None,
+                      use_calibrated: bool = True, parameter_draws: bool = True) -> StoredComparison:
+    """The comparison of `plan` (api.plan_comparison) to be stored in `out` (NetCDF) and recorded in the run
+    catalogue of `results_folder` (default: `out`'s folder): an identical earlier comparison (the same
+    scenarios, seed, replicates, scale, parameters, data and code) is served from it instead of run again.
+
+        plan = api.plan_comparison(["scenarios/jiangxi_baseline.yaml", "scenarios/jiangxi_more_posts.yaml"])
+        got = api.stored_comparison(plan, "out/posts.nc").result(workers=2)   # got.value, got.served"""
+    from jobsim.model.outputs.run_catalogue import Catalogue
+
+    out = Path(out)
+    folder = Path(results_folder) if results_folder is not None else (out.parent if str(out.parent) else Path("."))
+    return StoredComparison(plan, out, Catalogue(folder), recompute, use_calibrated, parameter_draws)
 
 
 def for_plot(ds: xr.Dataset, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), lang: str = "en") -> xr.Dataset:

@@ -21,7 +21,9 @@ from pathlib import Path
 import typer
 
 from jobsim.model import __version__
-from jobsim.model.cli import calibrate, data, forecast, region, run, scenarios
+from jobsim.model.cli import calibrate, compare, data, forecast, region, run, scenarios
+from jobsim.model.cli import runs
+from jobsim.model.cli import sweep
 from jobsim.model.cli.errors import EXIT_OK, EXIT_USAGE, Terminated, click_module, interrupt_line, print_error
 
 
@@ -122,10 +124,14 @@ app.add_typer(data.data_app, name="data")
 app.command("validate")(scenarios.validate)
 app.command("run")(run.run)
 app.command("run-bundled")(run.run_bundled)
+app.command("compare")(compare.compare)
 app.command("forecast")(forecast.forecast)
 app.command("calibrate")(calibrate.calibrate)
 app.command("backtest")(calibrate.backtest)
+app.command("sweep")(sweep.sweep)
+app.command("sensitivity")(sweep.sensitivity)
 app.add_typer(region.region_app, name="region")
+app.add_typer(runs.runs_app, name="runs")
 
 
 if __name__ == "__main__":

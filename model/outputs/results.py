@@ -70,8 +70,9 @@ def display_unit(variable: str) -> tuple[str, float]:
     return unit, 1.0 / to_base(1.0, unit)
 
 
-def _target_statistic(year_values: xr.DataArray, t: Target) -> xr.DataArray:
-    """Per replicate: the figure the target is judged on (year_values has dims replicate, year)."""
+def target_statistic(year_values: xr.DataArray, t: Target) -> xr.DataArray:
+    """Per replicate: the figure the target is judged on (year_values has dims replicate, year, and any others
+    such as a sweep's sample); with basis each_year, still by year."""
     span = year_values.sel(year=slice(t.start_year, t.end_year))
     if t.basis == "total":
         return span.sum("year")
@@ -94,7 +95,8 @@ def target_met(x, t: Target):
     return abs(x - t.value) <= slack
 
 
-def _meets(x: xr.DataArray, t: Target) -> xr.DataArray:
+def meets_target(x: xr.DataArray, t: Target) -> xr.DataArray:
+    """Per replicate: whether its target_statistic meets the target (every year, for basis each_year)."""
     ok = target_met(x, t)
     return ok.all("year") if "year" in ok.dims else ok
 
@@ -128,8 +130,8 @@ def evaluate_targets(ds: xr.Dataset, targets: list[Target]) -> pd.DataFrame:
             row["status"] = "outside the simulated period"
         else:
             factor = to_base(1.0, t.unit)
-            stat = _target_statistic(y[variable].sel(area=t.area), t) / factor
-            meets = _meets(stat, t)
+            stat = target_statistic(y[variable].sel(area=t.area), t) / factor
+            meets = meets_target(stat, t)
             summary = stat.mean("year") if "year" in stat.dims else stat
             if "year" in stat.dims:  # each_year: summarise the worst year
                 if t.comparison == ">=":
