@@ -39,7 +39,7 @@ def test_tour_command_runs(command, tmp_path):
     os.symlink(ROOT / "scenarios", tmp_path / "scenarios")
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     # Keep the suite quick: fewer replicates than the files ask for (the commands are otherwise as written).
-    if command.startswith("jobsim run"):
+    if command.startswith(("jobsim run", "jobsim compare")):  # the last --replicates given wins
         command += " --replicates 2"
     proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
