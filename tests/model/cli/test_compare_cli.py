@@ -80,7 +80,7 @@ def test_json_has_every_table_and_the_pairing(outputs):
     assert [s["scenario"] for s in doc["scenarios"]] == ["cli_base", "cli_more"]
     assert {r["measure"] for r in doc["headline"]} == {"new_urban_jobs", "jobs_held_end", "person_years",
                                                      "surveyed_unemployment"}
-    assert "ETA" in outputs["json"].stderr and "runs done" in outputs["json"].stderr
+    assert "4/4 runs done" in outputs["json"].stderr  # the ETA while runs remain: test_progress_shows_runs_done_and_the_time_left
 
 
 def test_out_round_trips_and_holds_the_numbers_of_the_json(outputs):
