@@ -132,7 +132,7 @@ def __dir__() -> list[str]:
 # The API's public names: the functions defined below, and the names re-exported (lazily) from the layers.
 __all__ = sorted({"__version__", *_LAZY_NAMES} | {
     "load_scenario", "validate_scenario", "write_scenario", "parameters", "plan", "run", "write_results", "read_results", "for_plot",
-    "run_request", "stored_run", "StoredRun", "stored_comparison", "StoredComparison",
+    "run_request", "stored_run", "stored_comparison",
     "history", "history_series", "calibration_window", "calibration_moments", "calibrated_file", "forecast", "calibrate",
     "write_calibration", "backtest", "targets_table", "error_kind", "check_forecast_choices", "usable_series",
     "forecast_min_points", "estimate_run", "reserve_output", "output_filesystem_problem",
@@ -234,135 +234,49 @@ def run_request(plan_or_scenario: EnsemblePlan | Scenario, replicates: int | Non
                 scale: float | None = None, use_calibrated: bool = True, parameter_draws: bool = True) -> dict:
     """What a run's result depends on, as the run catalogue hashes it (`request_id("run", **request)`): the
     scenario as resolved, replicates, seed, scale, the parameter values used, the parameter files' content
-    hashes, the posterior draws, the data hash the Dataset records (`data_sha256`) and a digest of the run
-    specs (facts, growth paths, levers and values of every replicate: what the model reads). Not the
-    number of workers: results are bit-identical however they are run."""
+    hashes, the posterior draws, the data hash and a digest of the run specs (model/experiments/stored.py)."""
     from jobsim.model.experiments.ensemble import EnsemblePlan, plan_ensemble
-    from jobsim.model.inputs.provenance import data_manifest, file_sha256, relative_path
-    from jobsim.model.outputs.run_catalogue import digest
+    from jobsim.model.experiments.stored import run_request as _run_request
 
     p = plan_or_scenario if isinstance(plan_or_scenario, EnsemblePlan) else plan_ensemble(
         plan_or_scenario, replicates, seed, scale, use_calibrated, parameter_draws)
-    data_hash, _ = data_manifest(p.parameters.files)
-    return {
-        "scenario": p.scenario.to_dict(), "replicates": len(p.specs), "seed": p.seed, "scale": p.scale,
-        "parameters": dict(p.parameters.values),
-        "parameter_files": [{"path": relative_path(f), "sha256": file_sha256(f)} for f in p.parameters.files],
-        "parameter_draws": list(p.draws), "data_sha256": data_hash, "run_specs_sha256": digest(list(p.specs)),
-    }
-
-
-class StoredRun:
-    """A run whose result is stored in a file and recorded in its folder's run catalogue (`stored_run`).
-
-    `hit` is the catalogue entry that will serve it (None: it will be computed); `result()` serves or
-    computes it and gives the run_catalogue.Cached (the Dataset as `.value`, `.served`, `.entry`)."""
-
-    def __init__(self, plan: EnsemblePlan, out: Path, catalogue, recompute: bool):
-        from jobsim.model.outputs.run_catalogue import request_id
-
-        self.plan, self.out, self.catalogue, self.recompute = plan, out, catalogue, recompute
-        self.request = run_request(plan)
-        self.id = request_id("run", **self.request)
-        self.hit = None if recompute else catalogue.lookup(self.id)
-
-    @property
-    def served(self) -> bool:
-        return self.hit is not None
-
-    def result(self, workers: int = 1, evaluator: Evaluator | None = None,
-               progress: Callable[[int, int], None] | None = None):
-        from jobsim.model.experiments.ensemble import run_plan
-        from jobsim.model.outputs.run_catalogue import cached, run_summary
-        from jobsim.model.outputs.store import read_dataset, write_dataset
-
-        def compute(path: Path) -> xr.Dataset:
-            ds = run_plan(self.plan, evaluator=evaluator, workers=workers, progress=progress)
-            write_dataset(ds, path)
-            return ds
-
-        return cached(self.catalogue, "run", self.request, self.out, compute, run_summary, load=read_dataset,
-                      recompute=self.recompute)
+    return _run_request(p)
 
 
 def stored_run(scenario: Scenario | str | Path, out: str | Path, replicates: int | None = None,
                seed: int | None = None, scale: float | None = None, use_calibrated: bool = True,
                parameter_draws: bool = True, recompute: bool = False,
-               results_folder: str | Path | None = None) -> StoredRun:
+               results_folder: str | Path | None = None):
     """A run of `scenario` to be stored in `out` (NetCDF) and recorded in the run catalogue of
     `results_folder` (default: `out`'s folder). An identical earlier request is served from the catalogue
     (copied to `out` when stored elsewhere); any change of scenario, parameter, seed, replicates, scale,
-    data or jobsim version is computed. `recompute` computes anyway and replaces the entry.
+    data, version or model code is computed. `recompute` computes anyway and replaces the entry.
 
         r = api.stored_run("scenarios/jiangxi_baseline.yaml", "out/base.nc", replicates=20)
         got = r.result(workers=2)      # got.value: the Dataset; got.served: whether it was computed before"""
     from jobsim.model.experiments.ensemble import plan_ensemble
+    from jobsim.model.experiments.stored import StoredRun
     from jobsim.model.inputs.scenario import Scenario
     from jobsim.model.inputs.scenario import load_scenario as _load_scenario
-    from jobsim.model.outputs.run_catalogue import Catalogue
 
     if not isinstance(scenario, Scenario):
         scenario = _load_scenario(scenario)
     _check_run_numbers(replicates, seed, scale)
-    out = Path(out)
-    folder = Path(results_folder) if results_folder is not None else (out.parent if str(out.parent) else Path("."))
     p = plan_ensemble(scenario, replicates, seed, scale, use_calibrated, parameter_draws)
-    return StoredRun(p, out, Catalogue(folder), recompute)
-
-
-class StoredComparison:
-    """A comparison whose Dataset is stored in a file and recorded in its folder's run catalogue
-    (`stored_comparison`); like StoredRun: `served`, and `result()` gives the run_catalogue.Cached."""
-
-    def __init__(self, plan, out: Path, catalogue, recompute: bool, use_calibrated: bool = True,
-                 parameter_draws: bool = True):
-        from jobsim.model.experiments.ensemble import plan_ensemble
-        from jobsim.model.outputs.run_catalogue import request_id
-
-        self.plan, self.out, self.catalogue, self.recompute = plan, out, catalogue, recompute
-        self.use_calibrated, self.parameter_draws = use_calibrated, parameter_draws
-        # Every scenario's run request (what its ensemble depends on), the baseline and the area reported.
-        self.request = {
-            "scenarios": [run_request(plan_ensemble(sc, plan.replicates, plan.seed, plan.scale, use_calibrated,
-                                                    parameter_draws)) for sc in plan.scenarios],
-            "baseline": plan.baseline.name, "area": plan.area, "notes": list(plan.notes)}
-        self.id = request_id("comparison", **self.request)
-        self.hit = None if recompute else catalogue.lookup(self.id)
-
-    @property
-    def served(self) -> bool:
-        return self.hit is not None
-
-    def result(self, workers: int = 1, evaluator: Evaluator | None = None,
-               progress: Callable[[int, int], None] | None = None):
-        from jobsim.model.experiments.compare import run_comparison
-        from jobsim.model.outputs.comparison_report import comparison_summary
-        from jobsim.model.outputs.run_catalogue import cached
-        from jobsim.model.outputs.store import read_dataset, write_dataset
-
-        def compute(path: Path) -> xr.Dataset:
-            ds = run_comparison(self.plan, workers=workers, evaluator=evaluator, use_calibrated=self.use_calibrated,
-                                parameter_draws=self.parameter_draws, progress=progress)
-            write_dataset(ds, path)
-            return ds
-
-        return cached(self.catalogue, "comparison", self.request, self.out, compute, comparison_summary,
-                      load=read_dataset, recompute=self.recompute)
+    return StoredRun(p, out, results_folder, recompute)
 
 
 def stored_comparison(plan, out: str | Path, recompute: bool = False, results_folder: str | Path | None = None,
-                      use_calibrated: bool = True, parameter_draws: bool = True) -> StoredComparison:
+                      use_calibrated: bool = True, parameter_draws: bool = True):
     """The comparison of `plan` (api.plan_comparison) to be stored in `out` (NetCDF) and recorded in the run
     catalogue of `results_folder` (default: `out`'s folder): an identical earlier comparison (the same
     scenarios, seed, replicates, scale, parameters, data and code) is served from it instead of run again.
 
         plan = api.plan_comparison(["scenarios/jiangxi_baseline.yaml", "scenarios/jiangxi_more_posts.yaml"])
         got = api.stored_comparison(plan, "out/posts.nc").result(workers=2)   # got.value, got.served"""
-    from jobsim.model.outputs.run_catalogue import Catalogue
+    from jobsim.model.experiments.stored import StoredComparison
 
-    out = Path(out)
-    folder = Path(results_folder) if results_folder is not None else (out.parent if str(out.parent) else Path("."))
-    return StoredComparison(plan, out, Catalogue(folder), recompute, use_calibrated, parameter_draws)
+    return StoredComparison(plan, out, results_folder, recompute, use_calibrated, parameter_draws)
 
 
 def for_plot(ds: xr.Dataset, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), lang: str = "en") -> xr.Dataset:

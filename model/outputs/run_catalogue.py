@@ -20,7 +20,7 @@ How to use it for another kind of result (comparisons, sweeps):
 
 - Build `request` as a plain dict of everything the result depends on and nothing it does not (not the
   number of workers, not the output file's name): for a comparison, each scenario's run request (what
-  `jobsim.model.api.run_request` gives) and the baseline's name; for a sweep, the sweep file's canonical
+  `jobsim.model.api.run_request` gives; model/experiments/stored.py) and the baseline's name; for a sweep, the sweep file's canonical
   content, the base scenario's run request and the design's samples. Any value of JSON's types, dataclasses,
   mappings with int keys, numpy scalars and paths are accepted (`canonical`); key order never matters.
 - `compute(path)` must leave the complete result at `path` when it returns: a file written through
