@@ -58,6 +58,7 @@ from jobsim.model.inputs.scenario import (
     ScenarioError,
     load_scenario,
 )
+from jobsim.model.inputs.scenario.errors import _Issues  # the scenario checks' collector of (path, message)
 from jobsim.model.inputs.scenario.fields import MAX_SCALE, MAX_SEED
 from jobsim.model.inputs.units import AmountError, parse_amount
 
@@ -201,17 +202,6 @@ def _json_safe(value: Any) -> Any:
 
 
 # ---- reading -------------------------------------------------------------------------------------------
-
-
-class _Issues:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.items.append((path, message))
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 def _describe(value: Any) -> str:
