@@ -446,12 +446,12 @@ class Catalogue:
         finally:
             con.close()
 
-    def _run(self, work: Callable[[sqlite3.Connection], T], write: bool = True) -> T:
-        """`work(connection)` in one transaction, repeated with a back-off while SQLite reports busy."""
+    def _retrying(self, attempt_once: Callable[[], T]) -> T:
+        """`attempt_once()`, repeated with a back-off while SQLite reports busy; other database errors (and
+        busy after the last retry) as a CatalogueError naming the file."""
         for attempt in range(BUSY_RETRIES + 1):
             try:
-                with self._transaction(write) as con:
-                    return work(con)
+                return attempt_once()
             except sqlite3.OperationalError as exc:
                 if _is_busy(exc) and attempt < BUSY_RETRIES:
                     time.sleep(BUSY_BACKOFF_SECONDS * 2**attempt)
@@ -460,6 +460,14 @@ class Catalogue:
             except sqlite3.DatabaseError as exc:
                 raise self._database_error(exc) from None
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _run(self, work: Callable[[sqlite3.Connection], T], write: bool = True) -> T:
+        """`work(connection)` in one transaction, the whole transaction retried while SQLite reports busy."""
+        def once() -> T:
+            with self._transaction(write) as con:
+                return work(con)
+
+        return self._retrying(once)
 
     def _database_error(self, exc: sqlite3.Error) -> CatalogueError:
         if _is_busy(exc):
@@ -471,21 +479,15 @@ class Catalogue:
 
     def _prepare(self) -> None:
         """WAL mode, then the schema (made in a fresh file, checked in an existing one)."""
-        for attempt in range(BUSY_RETRIES + 1):
+        def wal() -> None:
             con = self._connect()
             try:
                 # Outside a transaction (SQLite's rule); persistent in the file once set.
                 con.execute("PRAGMA journal_mode=WAL").fetchone()
-                break
-            except sqlite3.OperationalError as exc:
-                if _is_busy(exc) and attempt < BUSY_RETRIES:
-                    time.sleep(BUSY_BACKOFF_SECONDS * 2**attempt)
-                    continue
-                raise self._database_error(exc) from None
-            except sqlite3.DatabaseError as exc:
-                raise self._database_error(exc) from None
             finally:
                 con.close()
+
+        self._retrying(wal)
         self._run(self._schema)
 
     def _schema(self, con: sqlite3.Connection) -> None:
