@@ -87,9 +87,11 @@ _LAZY_NAMES = {
     "RunEstimate": ("jobsim.model.experiments.estimate", "RunEstimate"),
     # sweeps on Dask into resumable Zarr stores, and their sensitivity indices (the `sweeps` extra)
     **{name: ("jobsim.model.experiments.sweep", name) for name in (
-        "run_sweep", "load_sweep", "plan_sweep", "sweep_status", "SweepStoreError", "SweepStart", "SweepSummary")},
+        "run_sweep", "load_sweep", "plan_sweep", "sweep_status", "SweepStoreError", "SweepStart", "SweepSummary",
+        "SweepsExtraMissing")},
     "sweep_target_probabilities": ("jobsim.model.experiments.sweep_targets", "sweep_target_probabilities"),
     "load_sweep_file": ("jobsim.model.inputs.sweep_file", "load_sweep_file"),
+    "is_sweep_file": ("jobsim.model.inputs.sweep_file", "is_sweep_file"),
     "SweepError": ("jobsim.model.inputs.sweep_file", "SweepError"),
     "sensitivity": ("jobsim.model.experiments.sensitivity", "sensitivity"),
     "SensitivityError": ("jobsim.model.experiments.sensitivity", "SensitivityError"),

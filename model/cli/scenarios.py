@@ -1,4 +1,5 @@
-"""`jobsim validate`: check scenario files and report every problem; writes nothing.
+"""`jobsim validate`: check scenario files (and sweep files, the scenario index, data folders) and report every
+problem; writes nothing.
 
 Exit codes (model/cli/errors.py): 0 when every file is valid, 1 when any is invalid, 2 for usage errors
 (a file or folder that does not exist, a folder without scenario files). Problems go to stdout, as the
@@ -49,6 +50,27 @@ def _report(path: Path, kind: str, ok_text: str, problems: list[str]) -> bool:
     return True
 
 
+def _validate_sweep(api, path: Path) -> bool:
+    """OK with the design's size, or every problem of a sweep file (its fields, and every sample's scenario
+    when the sweeps extra can draw the design); True when invalid."""
+    try:
+        sweep = api.load_sweep_file(path)
+        try:
+            n = len(api.plan_sweep(sweep).samples)  # every sample's scenario validated, nothing run
+            size = f"{n:,} samples x {sweep.replicates} replicates"
+        except api.SweepsExtraMissing:
+            size = "the samples not checked: the sweeps extra is not installed"
+    except api.ScenarioError as err:  # a SweepError is one
+        n = len(err.issues)
+        typer.echo(f"INVALID  {path}  (sweep file, {n} problem{'s' if n != 1 else ''})")
+        for line in str(err).splitlines():
+            typer.echo(f"  {line}")
+        return True
+    typer.echo(f"OK  {path}  (sweep file: {sweep.name}, {sweep.design} over {', '.join(f.field for f in sweep.factors)}, "
+               f"base {sweep.base.name}, {size})")
+    return False
+
+
 @handle_errors
 def validate(
     files: list[Path] = typer.Argument(
@@ -76,6 +98,9 @@ def validate(
     n_invalid_indexes = sum(_report(path, "scenario index", "scenario index: baselines and the bundled comparison",
                                     api.validate_scenario_index(path)) for path in indexes)
     n_invalid = sum(_report(folder, "data folder", "data folder", api.check_region_folder(folder)) for folder in folders)
+    sweeps = [p for p in paths if api.is_sweep_file(p)]
+    paths = [p for p in paths if p not in sweeps]
+    n_invalid += sum(_validate_sweep(api, path) for path in sweeps)
     for path in paths:
         try:
             s = api.load_scenario(path)

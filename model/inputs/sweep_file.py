@@ -214,6 +214,17 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value))
 
 
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether a YAML file is a sweep file rather than a scenario: its top level has a `design` (which no
+    scenario field is called). Read with the bounded reader; a file that cannot be read is not one."""
+    try:
+        text = read_bounded_text(Path(path), MAX_SCENARIO_BYTES, kind="sweep files")
+        doc = load_bounded_yaml(text, str(path), MAX_NESTING_DEPTH, MAX_NODES, kind="sweep file")
+    except (BoundedInputError, OSError):
+        return False
+    return doc is not None and isinstance(doc.data, Mapping) and "design" in doc.data
+
+
 def load_sweep_file(path: str | Path) -> Sweep:
     """Read and validate a sweep file (and its base scenario). FileNotFoundError when it does not exist;
     SweepError (every problem, each with its field, value, what is allowed and its line) when invalid."""

@@ -264,3 +264,19 @@ def test_a_changed_sweep_file_is_refused(folder, reference):
     result = runner.invoke(app, ["sweep", str(path), "--out", str(reference)])
     assert result.exit_code == EXIT_INVALID
     assert "changed: seed" in one_error(result)
+
+
+def test_validate_checks_a_sweep_file_beside_scenarios(tmp_path):
+    """`jobsim validate` recognises a sweep file (a top-level `design`), checks it and every sample's scenario
+    without running anything, and reports each problem with its field and line; scenarios are checked as before."""
+    bundled = ROOT / "scenarios" / "sweeps" / "jiangxi_training_x_loans.yaml"
+    ok = runner.invoke(app, ["validate", str(bundled), str(ROOT / "scenarios" / "jiangxi_baseline.yaml")])
+    assert ok.exit_code == 0, ok.output
+    assert "OK  " in ok.stdout and "sweep file: jiangxi_training_x_loans" in ok.stdout and "25 samples x 4 replicates" in ok.stdout
+    bad = tmp_path / "bad_sweep.yaml"
+    bad.write_text(bundled.read_text(encoding="utf-8").replace("levels: 5", "levels: 1").replace("replicates: 4", "replicates: 0"),
+                   encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == EXIT_INVALID, result.output
+    assert "INVALID" in result.stdout and "(sweep file, 2 problems)" in result.stdout
+    assert "design.levels: 1 is not allowed" in result.stdout and "replicates: 0 is not allowed" in result.stdout
