@@ -5,6 +5,11 @@ the code: the calibrated parameters and moments of every region (from `calibrati
 and the standard back-test set, which covers every series with enough full-year history for an
 honest test (China's new urban jobs and registered unemployment rate; Hunan's and
 Jiangxi's new urban jobs). `--calibration-only` skips the back-tests (which take minutes).
+
+The back-test rows are also written, whole and at full precision, to `calibration/backtests.csv` (one row
+per region, indicator, origin and period; the columns of `jobsim backtest --format csv`) with their summary
+in `calibration/backtests_summary.csv`: the app's Trust page and `api.backtest_record` read them, so no one
+waits for a calibration to see how the model has done.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from jobsim.calibration.backtest import backtest
 from jobsim.model import __version__
 from jobsim.model.outputs.atomic import atomic_write_text
 from jobsim.model.inputs.paths import PROJECT_ROOT
+
+BACKTEST_TABLE = Path(__file__).resolve().parent / "backtests.csv"
+BACKTEST_SUMMARY = Path(__file__).resolve().parent / "backtests_summary.csv"
 
 STANDARD_SET = [  # (region, indicator, origins, horizon)
     ("China", "new_urban_jobs", [2015, 2016, 2017, 2018, 2019], 2),
@@ -53,7 +61,9 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
-def build_backtests(quick: bool = True, replicates: int = 20, backtest_set: list | None = None) -> str:
+def build_backtests(quick: bool = True, replicates: int = 20, backtest_set: list | None = None,
+                    record: dict | None = None) -> str:
+    """The back-test section's Markdown; `record`, when given, receives the whole tables ("table", "summary")."""
     backtest_set = STANDARD_SET if backtest_set is None else backtest_set
     started = time.perf_counter()
     parts = [
@@ -66,11 +76,12 @@ def build_backtests(quick: bool = True, replicates: int = 20, backtest_set: list
         "of the series up to the origin. Empty `actual`: no published value.",
         "",
     ]
-    summaries = []
+    summaries, tables = [], []
     for region, indicator, origins, horizon in backtest_set:
         # Keep only years that have an actual value inside the series' range.
         bt = backtest(region, indicator, origins, horizon=horizon, replicates=replicates, quick=quick)
         t = bt.table.dropna(subset=["actual"])
+        tables.append(t.assign(region=region, indicator=indicator, unit=bt.unit))
         parts += [f"#### {region}: {indicator} ({bt.unit})", "", _markdown(t[_SHOW]), ""]
         warned = {o: w for o, w in bt.warnings.items() if w}
         if warned:
@@ -80,6 +91,12 @@ def build_backtests(quick: bool = True, replicates: int = 20, backtest_set: list
         s.insert(0, "series", f"{region} {indicator}")
         summaries.append(s)
     summary = pd.concat(summaries, ignore_index=True)
+    if record is not None:
+        table = pd.concat(tables, ignore_index=True)
+        first = ["region", "indicator", "unit"]
+        record["table"] = table[first + [c for c in table.columns if c not in first]]
+        record["summary"] = summary.assign(calibration="quick" if quick else "thorough", replicates=replicates,
+                                           generated=dt.date.today().isoformat(), jobsim_version=__version__)
     parts[2:2] = ["#### Summary", "", _markdown(summary), "",
                   f"Run time {time.perf_counter() - started:.0f} s ({'quick' if quick else 'thorough'} calibration at each origin; "
                   f"{'the standard set' if backtest_set is STANDARD_SET else 'the short set (`--short`)'}).", ""]
@@ -140,11 +157,17 @@ def main() -> None:
     args = ap.parse_args()
     text = args.doc.read_text(encoding="utf-8")
     text = replace_section(text, "calibration", build_calibration_tables())
+    record: dict = {}
     if not args.calibration_only:
         text = replace_section(text, "backtests", build_backtests(quick=not args.thorough, replicates=args.replicates,
-                                                                  backtest_set=SHORT_SET if args.short else STANDARD_SET))
+                                                                  backtest_set=SHORT_SET if args.short else STANDARD_SET,
+                                                                  record=record))
     atomic_write_text(args.doc, text)
     print(f"updated {args.doc}")
+    for key, path in (("table", BACKTEST_TABLE), ("summary", BACKTEST_SUMMARY)):
+        if key in record:
+            atomic_write_text(path, record[key].to_csv(index=False))
+            print(f"wrote {path}")
 
 
 if __name__ == "__main__":

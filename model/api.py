@@ -41,11 +41,22 @@ _LAZY_NAMES = {
     "compare": ("jobsim.model.experiments.compare", "compare"),
     # paired comparison of scenarios: one Dataset with a `scenario` dimension (jobsim compare)
     **{name: ("jobsim.model.experiments.compare", name) for name in (
-        "compare_scenarios", "plan_comparison", "run_comparison", "comparison_dataset", "comparison_frame",
+        "compare_scenarios", "plan_comparison", "run_comparison", "comparison_runs", "compare_runs", "comparison_dataset", "comparison_frame",
         "ComparisonError", "ComparisonPlan", "WITHIN_NOISE")},
     **{name: ("jobsim.model.outputs.comparison_report", name) for name in (
         "comparison_tables", "comparison_long_table", "comparison_facts", "write_comparison_xlsx", "UNRESOLVABLE")},
     "write_text_file": ("jobsim.model.outputs.atomic", "atomic_write_text"),
+    # which scenarios there are: the index's baselines, the bundled folder, the scenario files of a folder
+    **{name: ("jobsim.model.inputs.scenario_index", name) for name in (
+        "scenario_index", "baseline_scenario_name", "scenario_files")},
+    "scenarios_dir": ("jobsim.model.inputs.paths", "scenarios_dir"),
+    "load_regions": ("jobsim.model.inputs.regions", "load_regions"),
+    # results shaped for charts and tables (the app, the brief, notebooks): fans, target lines, levers in
+    # planners' units, the cities' targets, the recorded back-tests and posterior checks, the data's sources
+    **{name: ("jobsim.model.outputs.views", name) for name in (
+        "fan_table", "target_marks", "lever_schedule", "lever_units", "scenario_with_levers", "area_targets",
+        "backtest_reminder", "unit_text", "target_sets_for")},
+    **{name: ("jobsim.model.inputs.records", name) for name in ("backtest_record", "posterior_checks", "data_sources")},
     "EnsemblePlan": ("jobsim.model.experiments.ensemble", "EnsemblePlan"),
     "plan_ensemble": ("jobsim.model.experiments.ensemble", "plan_ensemble"),
     "replicate_seeds": ("jobsim.model.experiments.ensemble", "replicate_seeds"),

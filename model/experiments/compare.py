@@ -676,11 +676,11 @@ def _find_baseline(baseline: Scenario | str | Path, loaded: list, problems: list
     return 0
 
 
-def run_comparison(plan: ComparisonPlan, workers: int = 1, evaluator=None, use_calibrated: bool = True,
-                   parameter_draws: bool = True, progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+def comparison_runs(plan: ComparisonPlan, workers: int = 1, evaluator=None, use_calibrated: bool = True,
+                    parameter_draws: bool = True, progress: Callable[[int, int], None] | None = None) -> dict[str, xr.Dataset]:
     """Run every scenario of `plan` with the plan's seed, replicates and scale (so every replicate pairs with
-    the baseline's) and compare them: `comparison_dataset`. Every ensemble is planned before the first
-    simulation starts (a growth path that does not cover the period is reported before any work).
+    the baseline's): {scenario name: its ensemble}, the baseline first. Every ensemble is planned before the
+    first simulation starts (a growth path that does not cover the period is reported before any work).
     `progress(done, total)` counts runs over all the scenarios."""
     from jobsim.model.experiments.ensemble import plan_ensemble, run_plan
 
@@ -695,10 +695,21 @@ def run_comparison(plan: ComparisonPlan, workers: int = 1, evaluator=None, use_c
                 progress(offset + done, plan.runs)
 
         datasets[scenario.name] = run_plan(p, evaluator=evaluator, workers=workers, progress=step)
+    return datasets
+
+
+def compare_runs(plan: ComparisonPlan, datasets: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """The comparison of `plan` from its scenarios' ensembles (`comparison_runs`, or ensembles kept from before)."""
     return comparison_dataset(datasets, baseline=plan.baseline.name,
                               scenarios={s.name: s for s in plan.scenarios},
                               sources=dict(zip((s.name for s in plan.scenarios), plan.sources)),
                               area=plan.area, notes=plan.notes)
+
+
+def run_comparison(plan: ComparisonPlan, workers: int = 1, evaluator=None, use_calibrated: bool = True,
+                   parameter_draws: bool = True, progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+    """Run every scenario of `plan` (`comparison_runs`) and compare them (`compare_runs`)."""
+    return compare_runs(plan, comparison_runs(plan, workers, evaluator, use_calibrated, parameter_draws, progress))
 
 
 def compare_scenarios(scenarios: Sequence[Scenario | str | Path], baseline: Scenario | str | Path | None = None,
