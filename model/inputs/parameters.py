@@ -468,4 +468,11 @@ def posterior_draws(region: str) -> list[dict[str, float]]:
     path = calibrated_file_in_use(region)
     if path is None:
         return []
-    return list(_calibrated_document(path, region).get("draws") or [])
+    return [dict(d) for d in _draws_cached(region, _file_stamp(path))]
+
+
+@lru_cache(maxsize=16)
+def _draws_cached(region: str, stamp: tuple) -> tuple[dict[str, float], ...]:
+    """The draws of the calibrated file `stamp` names, read once while the file is unchanged (a file of a
+    few hundred draws takes about a second to parse, and every ensemble plan asks for them)."""
+    return tuple(_calibrated_document(stamp[0], region).get("draws") or [])

@@ -17,6 +17,7 @@ import xarray as xr
 from jobsim.model.inputs.registry import indicators, modelled_indicators
 from jobsim.model.inputs.targets import Target, default_tolerance, reading
 from jobsim.model.inputs.units import to_base, unit_table
+from jobsim.model.outputs.indicators import MONTHS_PER_YEAR, yearly_by_kind
 from jobsim.model.outputs.labels import cell_methods, label_coordinates, yearly_aggregation
 
 HEADLINE = (
@@ -44,22 +45,53 @@ def variable_kinds() -> dict[str, str]:
 def yearly(ds: xr.Dataset) -> xr.Dataset:
     """Yearly figures of every registered variable in `ds` (dims: ..., year, area), aggregated by the
     kind's rule of data/registry/kinds.csv (the same rule as the fast path
-    `outputs.indicators.region_yearly`); each variable keeps its attributes, `cell_methods` by year."""
+    `outputs.indicators.region_yearly`); each variable keeps its attributes, `cell_methods` by year.
+
+    A run's months are whole calendar years from January, so each variable is reshaped to (year, month)
+    and reduced with numpy (`yearly_by_kind`, the calibration's path), about 4x faster than xarray's
+    groupby and equal to it bit for bit (tests/model/outputs/test_results.py); a time axis that is not
+    whole years, or a summed variable with a missing value (groupby skips it, a plain sum would not), goes
+    through groupby."""
     kinds = variable_kinds()
     out = {}
     years = ds["time"].dt.year
+    whole = _whole_years(ds)
     for name, kind in kinds.items():
         if name not in ds:
             continue
-        da = ds[name].groupby(years.rename("year"))
         how = yearly_aggregation(kind)
-        da = da.sum("time") if how == "sum" else da.mean("time") if how == "mean" else da.last()
+        if whole is not None and not (how == "sum" and bool(np.isnan(ds[name].values).any())):
+            axis = ds[name].dims.index("time")
+            values = np.moveaxis(yearly_by_kind(np.moveaxis(ds[name].values, axis, 0), kind), 0, axis)
+            da = xr.Variable(tuple("year" if d == "time" else d for d in ds[name].dims), values)
+        else:
+            grouped = ds[name].groupby(years.rename("year"))
+            da = grouped.sum("time") if how == "sum" else grouped.mean("time") if how == "mean" else grouped.last()
         da.attrs = dict(ds[name].attrs)
         if "cell_methods" in da.attrs:
             da.attrs["cell_methods"] = cell_methods(kind, "year")
         out[name] = da
-    y = xr.Dataset(out, attrs=ds.attrs)
+    used = {d for v in out.values() for d in v.dims}
+    coords = {name: c for name, c in ds.coords.items() if "time" not in c.dims and set(c.dims) <= used}
+    if whole is not None:
+        coords["year"] = whole
+    y = xr.Dataset(out, coords=coords, attrs=ds.attrs)
     return label_coordinates(y)
+
+
+def _whole_years(ds: xr.Dataset) -> np.ndarray | None:
+    """The years of a monthly time axis that runs January to December of consecutive years, else None."""
+    if "time" not in ds.dims or ds.sizes["time"] % MONTHS_PER_YEAR:
+        return None
+    months = ds["time"].dt.month.values
+    year_of = ds["time"].dt.year.values
+    first = int(year_of[0])
+    n_years = len(months) // MONTHS_PER_YEAR
+    expected_months = np.tile(np.arange(1, MONTHS_PER_YEAR + 1), n_years)
+    expected_years = np.repeat(np.arange(first, first + n_years), MONTHS_PER_YEAR)
+    if not (np.array_equal(months, expected_months) and np.array_equal(year_of, expected_years)):
+        return None
+    return np.arange(first, first + n_years)
 
 
 def display_unit(variable: str) -> tuple[str, float]:
@@ -141,7 +173,8 @@ def evaluate_targets(ds: xr.Dataset, targets: list[Target]) -> pd.DataFrame:
                 else:  # about: the year furthest from the value
                     worst = abs(stat - t.value).argmax("year")
                     summary = stat.isel(year=worst)
-            q = summary.quantile([0.1, 0.5, 0.9], dim="replicate").values
+            # np.nanquantile is what xarray's quantile runs (linear, NaN skipped), without its overhead per call
+            q = np.nanquantile(summary.transpose("replicate").values, [0.1, 0.5, 0.9])
             row.update(p10=float(q[0]), median=float(q[1]), p90=float(q[2]), probability=float(meets.mean("replicate")))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -283,3 +283,47 @@ def test_bundled_targets_on_a_model_run(baseline_ds, baseline_scenario):
     total = yearly(baseline_ds)["new_urban_jobs"].sel(area="Jiangxi").sum("year") / 1e4
     assert jobs["median"] == pytest.approx(float(total.median()))
     assert jobs["probability"] == float((total >= 200).mean())
+
+
+# ---- the reshape path of yearly() equals xarray's groupby bit for bit --------------------------------
+
+GOLDEN = __import__("pathlib").Path(__file__).resolve().parents[2] / "fixtures" / "golden_jiangxi_8000.nc"
+
+
+def _yearly_by_groupby(ds: xr.Dataset) -> xr.Dataset:
+    """yearly() as it was before the reshape path: xarray's groupby for every variable (the reference)."""
+    from jobsim.model.outputs.labels import cell_methods, label_coordinates, yearly_aggregation
+
+    out = {}
+    years = ds["time"].dt.year
+    for name, kind in variable_kinds().items():
+        if name not in ds:
+            continue
+        grouped = ds[name].groupby(years.rename("year"))
+        how = yearly_aggregation(kind)
+        da = grouped.sum("time") if how == "sum" else grouped.mean("time") if how == "mean" else grouped.last()
+        da.attrs = dict(ds[name].attrs)
+        if "cell_methods" in da.attrs:
+            da.attrs["cell_methods"] = cell_methods(kind, "year")
+        out[name] = da
+    return label_coordinates(xr.Dataset(out, attrs=ds.attrs))
+
+
+def test_yearly_equals_groupby_bit_for_bit_on_a_real_run():
+    from jobsim.model import api
+
+    ds = api.read_results(GOLDEN)
+    assert yearly(ds).identical(_yearly_by_groupby(ds))
+
+
+def test_yearly_falls_back_to_groupby_for_a_missing_value_and_part_years():
+    from jobsim.model import api
+
+    ds = api.read_results(GOLDEN)
+    with_gap = ds.copy(deep=True)
+    with_gap["new_urban_jobs"][{"time": 3}] = np.nan  # groupby's sum skips it; a plain sum would give NaN
+    got = yearly(with_gap)
+    assert got.identical(_yearly_by_groupby(with_gap))
+    assert np.isfinite(got["new_urban_jobs"].values).all()
+    part = ds.isel(time=slice(2, 26))  # March to February: not whole calendar years
+    assert yearly(part).identical(_yearly_by_groupby(part))
