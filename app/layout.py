@@ -109,7 +109,7 @@ def trust_reminder(region: str) -> None:
     """The one-line back-test reminder every projection page shows, with the link to the Trust page."""
     cols = st.columns([5, 1])
     cols[0].caption("⚠ " + api.backtest_reminder(region, lang()))
-    cols[1].page_link(page_file("trust"), label=t("trust_link", lang()), icon="🔎")
+    cols[1].page_link(page_file("trust"), label=t("trust_link", lang()), icon=":material/fact_check:")
 
 
 def export_buttons(chart, name: str) -> None:
@@ -126,3 +126,9 @@ def export_buttons(chart, name: str) -> None:
 
 def size_note(size: services.RunSize) -> None:
     st.caption(t(size.note_key(), lang(), replicates=size.replicates, scale=size.scale))
+
+
+def amount(value: float) -> str:
+    """A figure as planners write it: thousands separated, no exponent (11,000 not 1.1e+04), 4 significant
+    digits below 1,000."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"

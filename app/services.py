@@ -138,6 +138,8 @@ def _scenario_key(s) -> str:
 @st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
 def _preview_run(scenario_yaml: str, replicates: int, seed: int, scale: float):
     s = api.scenario_from_yaml(scenario_yaml, source="<app scenario>")
+    # In this process, one replicate after another: a preview's four replicates take about a second, and a
+    # pool of worker processes kept by the server measured slower here (3-4 s) than running them in turn.
     return api.run_plan(api.plan_ensemble(s, replicates, seed, scale))
 
 
@@ -281,3 +283,187 @@ def ensemble(s, size: RunSize, progress: Callable[[int, int], None] | None = Non
     if progress is not None:
         progress(size.replicates, size.replicates)
     return ds, False
+
+
+# ---- uploads ------------------------------------------------------------------------------------------
+
+def read_upload(name: str, size: int, read: Callable[[], bytes], region: str, lang: str):
+    """A scenario file uploaded in the builder, checked before anything is used: at most MAX_UPLOAD_BYTES,
+    UTF-8 text, a valid scenario (api.scenario_from_yaml: every problem with its field), of `region`.
+    Returns (problems, scenario); nothing is written either way."""
+    from jobsim.app.text import t
+
+    if size > MAX_UPLOAD_BYTES:
+        return [f"{name}: " + t("too_big", lang, size=f"{size / 1e6:.1f} MB")], None
+    try:
+        text = read().decode("utf-8")
+    except UnicodeDecodeError:
+        return [f"{name}: " + t("not_text", lang)], None
+    try:
+        s = api.scenario_from_yaml(text, source=name)
+    except api.ScenarioError as err:
+        return [f"{name}: {field}: {message}" for field, message in err.issues], None
+    if s.region != region:
+        return [f"{name}: region: " + t("region_mismatch", lang, got=s.region, want=region)], None
+    return [], s
+
+
+def upload_state(uploaded, files: dict[str, Path], baseline) -> dict:
+    """The builder's state for an uploaded scenario: its nearest base when that is one of the region's
+    scenarios (else the baseline), and its levers, growth path and graduate multiplier as changes from it."""
+    chain = [b.name for b in uploaded.base_chain if b.name in files]
+    base_name = chain[0] if chain else baseline.name
+    base = load_scenario(files[base_name])
+    schedule = api.lever_schedule(uploaded, base, "en")
+    levers = {}
+    for lever, part in schedule.groupby("lever", sort=False):
+        if any(abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(part["value"], part["base_value"])):
+            levers[lever] = [float(v) for v in part["value"]]
+    growth = [float(uploaded.uncertainties.gdp_real_growth_percent[y]) for y in uploaded.years] \
+        if uploaded.uncertainties.gdp_real_growth_percent else None
+    graduates = default_graduates(uploaded) if uploaded.uncertainties.graduates_multiplier else None
+    return {"scenario": base_name, "levers": levers, "g": growth, "grad": graduates}
+
+
+# ---- the Trust and Method pages: what they offer and read ---------------------------------------------
+
+TRUST_DEFAULT_INDICATOR = "new_urban_jobs"
+
+
+@st.cache_data(show_spinner=False)
+def trust_indicators(region: str) -> list[str]:
+    """The indicators the Trust page offers for `region`: new urban jobs first, then every other indicator the
+    model produces that the region's history holds as a yearly series with at least one full-year value."""
+    definitions = api.indicator_definitions("en")
+    modelled = set(definitions.loc[definitions["modelled"], "id"])
+    found = [TRUST_DEFAULT_INDICATOR]
+    for indicator in sorted(set(history_table(region)["indicator"])):
+        if indicator in modelled and indicator not in found and not isinstance(history_rows(region, indicator, "en"), str):
+            found.append(indicator)
+    return found
+
+
+@st.cache_data(show_spinner=False)
+def history_rows(region: str, indicator: str, lang: str):
+    """The yearly history of `indicator` in `region` as chart rows (api.history_frame: year, value in the unit
+    the model's fan uses), or why there is none (a string)."""
+    try:
+        series, extraction = api.history_series(region, indicator)
+        table = api.history_frame(series, extraction.unit, indicator, lang)
+    except Exception as exc:  # no rows, only partial years, a monthly series: the page says so
+        return str(exc)
+    return table if len(table) else f"{region} {indicator}: no full-year value"
+
+
+@st.cache_data(show_spinner=False)
+def data_sources(region: str | None):
+    return api.data_sources(region)
+
+
+# ---- the Sweep explorer: a store's outline, the heatmap's cells, the indices' intervals ---------------
+
+SWEEP_BINS = 5  # a factor with more distinct values than this is cut into this many quantile bins on an axis
+SWEEP_DIGITS = 6  # significant digits an axis value keeps (120.00000000001 -> 120)
+SWEEP_BIN_DIGITS = 3  # ... and a bin's mean value (a label, not a sampled value)
+
+
+@st.cache_data(show_spinner=False)
+def sweep_outline(store: str, stamp: float) -> dict:
+    """What the Sweep explorer needs of a store before any figure (api.load_sweep; SweepStoreError,
+    FileNotFoundError): its name, base scenario, region, design, factors (kind, field, mode, low, high, in
+    the file's order), kept indicators and areas, samples and replicates."""
+    import json
+
+    ds = api.load_sweep(store)
+    content = json.loads(ds.attrs["sweep"])
+    return {"name": str(ds.attrs.get("sweep_name", content.get("name", ""))),
+            "base": str(ds.attrs.get("base_scenario", "")), "region": str(ds.attrs.get("region", "")),
+            "design": str(ds.attrs["design"]), "factors": list(json.loads(ds.attrs["factors"])),
+            "indicators": [str(i) for i in content["indicators"]], "areas": [str(a) for a in ds["area"].values],
+            "samples": int(ds.sizes["sample"]), "replicates": int(ds.sizes["replicate"])}
+
+
+def _significant(values, digits: int = SWEEP_DIGITS):
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    out = v.copy()
+    nonzero = np.isfinite(v) & (v != 0)
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(v[nonzero]))))
+    out[nonzero] = np.round(v[nonzero] * scale) / scale
+    return out
+
+
+def sweep_axis_values(values, per: float = 1.0, bins: int | None = SWEEP_BINS):
+    """A factor's values along `sample` as an axis shows them: divided by `per` (base units per display unit)
+    and, when there are more than `bins` distinct values (Latin hypercube, Sobol; `bins` None: never, as for a
+    full factorial), replaced by the mean of their quantile bin. Returns (axis values, whether they were binned)."""
+    import numpy as np
+    import pandas as pd
+
+    shown = pd.Series(np.asarray(values, dtype=float) / per)
+    binned = bins is not None and shown.nunique() > bins
+    if binned:
+        codes = pd.qcut(shown, bins, labels=False, duplicates="drop")
+        shown = shown.groupby(codes).transform("mean")
+    return _significant(shown.to_numpy(), SWEEP_BIN_DIGITS if binned else SWEEP_DIGITS), bool(binned)
+
+
+def sweep_heatmap_table(probabilities, target: int, x: str, y: str | None, x_column: str, y_column: str,
+                        x_per: float = 1.0, y_per: float = 1.0, bins: int | None = SWEEP_BINS):
+    """The heatmap's cells for one target of `probabilities` (api.sweep_target_probabilities): the mean
+    probability over the samples that share the two axis values (`x`, `y`: factor names; `y` None for a sweep
+    of one factor), with the number of samples; columns x_column, y_column, probability, samples. Returns
+    (table, whether an axis was binned)."""
+    import pandas as pd
+
+    xs, x_binned = sweep_axis_values(probabilities[x].values, x_per, bins)
+    if y is None:
+        ys, y_binned = [""] * len(xs), False
+    else:
+        ys, y_binned = sweep_axis_values(probabilities[y].values, y_per, bins)
+    frame = pd.DataFrame({x_column: xs, y_column: ys,
+                          "probability": probabilities["probability"].sel(target=target).values})
+    table = (frame.groupby([x_column, y_column], sort=True)
+             .agg(probability=("probability", "mean"), samples=("probability", "size")).reset_index())
+    return table, x_binned or y_binned
+
+
+SENSITIVITY_INTERVALS = {"sobol": (("S1", "S1_conf"), ("ST", "ST_conf")), "morris": (("mu_star", "mu_star_conf"),)}
+
+
+def sensitivity_intervals(table):
+    """api.sensitivity's table as bars with intervals: one row per factor and index (Sobol S1 and ST, Morris
+    mu_star), columns factor, index, value, low, high (value minus and plus its confidence half-width)."""
+    import pandas as pd
+
+    rows = []
+    for index, conf in SENSITIVITY_INTERVALS[table.attrs["method"]]:
+        for _, row in table.iterrows():
+            value, half = float(row[index]), float(row[conf])
+            rows.append({"factor": str(row["factor"]), "index": index, "value": value,
+                         "low": value - half, "high": value + half})
+    return pd.DataFrame(rows, columns=["factor", "index", "value", "low", "high"])
+
+
+def city_targets(result: Comparison, scenario_name: str, target_set: str, region: str, lang: str):
+    """The cities of `region` against their targets in `target_set` (api.area_targets) for one scenario of
+    a comparison, cached with the comparison's request."""
+    key = "|".join(_scenario_key(s) for s in result.plan.scenarios) + \
+        f"|{result.plan.replicates}|{result.plan.seed}|{result.plan.scale}|{scenario_name}|{target_set}|{region}|{lang}"
+    baseline = result.plan.baseline
+    return _city_targets(hashlib.sha256(key.encode()).hexdigest(), result.runs[scenario_name],
+                         baseline.with_changes(targets=target_set), region, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def _city_targets(key: str, _ds, _scenario, region: str, lang: str):
+    return api.area_targets(_ds, _scenario.target_list(), region, lang)
+
+
+@st.cache_data(show_spinner=False)
+def city_target_sets(region: str, first_year: int, last_year: int, scenario_yaml: str) -> list[str]:
+    """The target sets of the period with a target for one of `region`'s cities."""
+    s = api.scenario_from_yaml(scenario_yaml, source="<app scenario>")
+    return [name for name in api.target_sets_for(region, first_year, last_year)
+            if any(tg.area != region for tg in s.with_changes(targets=name).target_list())]

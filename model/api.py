@@ -51,12 +51,17 @@ _LAZY_NAMES = {
         "scenario_index", "baseline_scenario_name", "scenario_files")},
     "scenarios_dir": ("jobsim.model.inputs.paths", "scenarios_dir"),
     "load_regions": ("jobsim.model.inputs.regions", "load_regions"),
+    "label": ("jobsim.model.inputs.registry", "label"),  # an indicator's or a lever's label, 'zh' or 'en'
     # results shaped for charts and tables (the app, the brief, notebooks): fans, target lines, levers in
     # planners' units, the cities' targets, the recorded back-tests and posterior checks, the data's sources
     **{name: ("jobsim.model.outputs.views", name) for name in (
         "fan_table", "target_marks", "lever_schedule", "lever_units", "scenario_with_levers", "area_targets",
         "backtest_reminder", "unit_text", "target_sets_for")},
     **{name: ("jobsim.model.inputs.records", name) for name in ("backtest_record", "posterior_checks", "data_sources")},
+    "calibration_notes": ("jobsim.model.inputs.records", "calibration_notes"),  # the calibrated file's warnings, info
+    # history and forecasts in a fan chart's unit, and the registry's definitions (the app's Trust and Method pages)
+    **{name: ("jobsim.model.outputs.views", name) for name in (
+        "chart_unit", "history_frame", "forecast_frame", "indicator_definitions", "lever_definitions")},
     "EnsemblePlan": ("jobsim.model.experiments.ensemble", "EnsemblePlan"),
     "plan_ensemble": ("jobsim.model.experiments.ensemble", "plan_ensemble"),
     "replicate_seeds": ("jobsim.model.experiments.ensemble", "replicate_seeds"),

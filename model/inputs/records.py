@@ -73,3 +73,23 @@ def data_sources(region: str | None = None) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["file", "source_url", "regions", "cited_for", "rows"])
     return pd.concat(frames, ignore_index=True)
+
+
+def calibration_notes(region: str) -> dict:
+    """What the calibrated file runs of `region` read says of itself: file, calibrated_on, jobsim_version,
+    method, its `warnings` (parameters the moments hardly identify, moments the posterior misses) and `info`
+    (window, scenario, evaluations, share of moments covered...); empty warnings and info without a file."""
+    import yaml
+
+    from jobsim.model.inputs.parameters import calibrated_file_in_use
+
+    path = calibrated_file_in_use(region)
+    notes: dict = {"file": None, "calibrated_on": None, "jobsim_version": None, "method": None,
+                   "warnings": [], "info": {}}
+    if path is None or not Path(path).exists():
+        return notes
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    notes.update({"file": str(path), "calibrated_on": doc.get("calibrated_on"),
+                  "jobsim_version": doc.get("jobsim_version"), "method": doc.get("method"),
+                  "warnings": [str(w) for w in doc.get("warnings") or []], "info": dict(doc.get("info") or {})})
+    return notes

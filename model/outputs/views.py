@@ -229,3 +229,79 @@ def target_sets_for(region: str, first_year: int, last_year: int) -> list[str]:
         if any(a in areas and ok for a, ok in zip(rows["area"], inside)):
             found.append(str(name))
     return found
+
+
+# ---- history and forecasts beside a run, and the registry's definitions -------------------------------
+
+def chart_unit(indicator: str) -> str:
+    """The unit `fan_table` shows `indicator` in (its model variable's planners' unit), else the registry's."""
+    variable = _model_variable(indicator)
+    ind = indicators()
+    if (ind["model_variable"] == variable).any():
+        return display_unit(variable)[0]
+    return str(ind.at[indicator, "unit"])
+
+
+def _unit_factor(unit: str, indicator: str) -> float:
+    return to_base(1.0, unit) / to_base(1.0, chart_unit(indicator))
+
+
+def history_frame(series: pd.Series, unit: str, indicator: str, lang: str = "zh") -> pd.DataFrame:
+    """A yearly history series (api.history_series: PeriodIndex or years, in `unit`) as the rows a chart
+    draws beside `fan_table`: columns year, value in `chart_unit(indicator)`, missing years dropped;
+    `attrs` carry the unit's label in `lang`."""
+    _check_lang(lang)
+    index = series.index
+    if isinstance(index, pd.PeriodIndex) and not index.freqstr.startswith("Y"):
+        raise ValueError(f"{indicator}: a {index.freqstr} series is not yearly")
+    years = [int(p.year) if isinstance(p, pd.Period) else int(p) for p in index]
+    table = pd.DataFrame({"year": years, "value": series.to_numpy(dtype=float) * _unit_factor(unit, indicator)})
+    table = table.dropna(subset=["value"]).reset_index(drop=True)
+    table.attrs.update({"unit": unit_text(chart_unit(indicator), lang), "indicator": indicator})
+    return table
+
+
+def forecast_frame(table: pd.DataFrame, unit: str, indicator: str, lang: str = "zh") -> pd.DataFrame:
+    """A yearly forecast table (Forecast.to_frame(): period, mean, lo80, hi80, lo95, hi95, model, in `unit`)
+    as chart rows: columns year, mean, lo80, hi80, lo95, hi95 in `chart_unit(indicator)`, model."""
+    _check_lang(lang)
+    factor = _unit_factor(unit, indicator)
+    out = pd.DataFrame({"year": [int(str(p)[:4]) for p in table["period"]]})
+    if any(len(str(p)) > 4 for p in table["period"]):
+        raise ValueError(f"{indicator}: the forecast is not yearly")
+    for column in ("mean", "lo80", "hi80", "lo95", "hi95"):
+        out[column] = table[column].to_numpy(dtype=float) * factor
+    out["model"] = table["model"].to_numpy() if "model" in table else ""
+    out.attrs.update({"unit": unit_text(chart_unit(indicator), lang), "indicator": indicator})
+    return out
+
+
+def indicator_definitions(lang: str = "zh") -> pd.DataFrame:
+    """Every indicator of the registry: id, label (in `lang`), unit (its label in `lang`), kind (its label),
+    modelled (whether the model produces it), definition, source."""
+    from jobsim.model.inputs.registry import kinds
+
+    _check_lang(lang)
+    ind, kind_table = indicators(), kinds()
+    column = "label_zh" if lang == "zh" else "label_en"
+    rows = [{"id": str(i), "label": str(r[column]), "unit": unit_text(str(r["unit"]), lang),
+             "kind": str(kind_table.at[r["kind"], column]) if r["kind"] in kind_table.index else str(r["kind"]),
+             "modelled": bool(r["model_variable"]), "definition": str(r["definition"]), "source": str(r["source"])}
+            for i, r in ind.iterrows()]
+    return pd.DataFrame(rows, columns=["id", "label", "unit", "kind", "modelled", "definition", "source"])
+
+
+def lever_definitions(lang: str = "zh") -> pd.DataFrame:
+    """Every lever of the registry: id, label (in `lang`), unit (planners' unit label), programme, min, max
+    (in that unit; NaN when unbounded), definition, source."""
+    _check_lang(lang)
+    table = levers()
+    column = "label_zh" if lang == "zh" else "label_en"
+    rows = []
+    for i, r in table.iterrows():
+        unit, per = lever_units(str(i))
+        rows.append({"id": str(i), "label": str(r[column]), "unit": unit_text(unit, lang), "programme": str(r["programme"]),
+                     "min": float(r["min"]) / per if r["min"] != "" else np.nan,
+                     "max": float(r["max"]) / per if r["max"] != "" else np.nan,
+                     "definition": str(r["definition"]), "source": str(r["source"])})
+    return pd.DataFrame(rows, columns=["id", "label", "unit", "programme", "min", "max", "definition", "source"])
