@@ -4,12 +4,13 @@ and the URL state around them. Every figure comes from jobsim's Python API (app/
 import streamlit as st
 
 from jobsim.app import layout, state
-from jobsim.app.text import t
 
 st.set_page_config(page_title="jobsim", page_icon="📈", layout="wide")
 state.load_from_url()
 navigation = st.navigation(layout.pages(), position="hidden" if layout.present() else "sidebar")
 layout.sidebar()
 state.show_warnings(layout.lang())
-navigation.run()
-state.write_to_url()
+try:
+    navigation.run()
+finally:  # also when a page stops early (st.stop) or reruns: the URL always shows the state
+    state.write_to_url()

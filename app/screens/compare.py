@@ -5,7 +5,7 @@ cities against their own targets; a brief to take into a meeting."""
 import pandas as pd
 import streamlit as st
 
-from jobsim.app import charts, layout, services
+from jobsim.app import charts, layout, services, state
 from jobsim.app.text import t
 from jobsim.model import api
 
@@ -23,7 +23,7 @@ base, _ = layout.base_scenario()
 others = [n for n, p in files.items() if n != baseline.name and services.load_scenario(p).period == baseline.period]
 picked = [n for n in ss.get("cmp") or [] if n in others]
 if not present:
-    picked = st.multiselect(t("pick_scenarios", lang), others, default=picked,
+    picked = st.multiselect(t("pick_scenarios", lang), others, default=picked, key=f"compare_pick_{region}",
                             format_func=lambda n: services.scenario_title(services.load_scenario(files[n]), lang))
     ss["cmp"] = picked
 
@@ -35,8 +35,8 @@ if not present:
         edits = dict(ss.get("levers") or {})
         cols = st.columns(3)
         for k, (lever, part) in enumerate(schedule.groupby("lever", sort=False)):
-            base_values = list(part["value"])
-            current = edits.get(lever, base_values)
+            base_values = list(part["base_value"])  # the baseline's: the percentages are from it
+            current = edits.get(lever, list(part["value"]))  # what the scenario being edited has now
             first = next((i for i, b in enumerate(base_values) if b), None)
             percent = 0 if first is None else round(100 * (current[first] / base_values[first] - 1) / 5) * 5
             percent = min(max(percent, QUICK_STEPS[0]), QUICK_STEPS[-1])
@@ -46,9 +46,9 @@ if not present:
                 format_func=lambda p: f"{p:+d}%")
             if chosen != percent:
                 edits[lever] = [b * (1 + chosen / 100) for b in base_values]
-                if chosen == 0 and base is baseline:
+                if chosen == 0 and base.name == baseline.name:  # load_scenario returns a copy: not `is`
                     edits.pop(lever)
-            shown = edits.get(lever, base_values)
+            shown = edits.get(lever, current)
             cols[k % 3].caption(f"= {layout.amount(shown[0])} {part['unit'].iloc[0]} ({part['year'].iloc[0]})")
         ss["levers"] = edits
 
@@ -60,6 +60,7 @@ if edited is not None:
     items.append(edited)
 if len(items) < 2:
     st.info(t("compare_needs_two", lang))
+    state.write_to_url()  # now: after st.stop() no Streamlit call runs, not even Home.py's `finally`
     st.stop()
 
 request = tuple(api.scenario_to_yaml(s) for s in items)

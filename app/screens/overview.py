@@ -23,14 +23,17 @@ periods = list(by_period)
 chosen_period = ss.get("overview_period") if ss.get("overview_period") in periods else periods[0]
 cols = st.columns(2)
 if not present:
-    chosen_period = cols[0].selectbox(t("period", lang), periods, index=periods.index(chosen_period))
+    # keyed: an unkeyed box's identity includes `index`, so the first choice after a change was dropped
+    chosen_period = cols[0].selectbox(t("period", lang), periods, index=periods.index(chosen_period),
+                                      key=f"overview_period_{region}")
 ss["overview_period"] = chosen_period
 scenario = services.load_scenario(files[by_period[chosen_period]])
 sets = api.target_sets_for(region, scenario.period.first_year, scenario.period.last_year)
 target_set = ss.get("ts") if ss.get("ts") in sets else (scenario.target_set_name if scenario.target_set_name in sets
                                                           else (sets[0] if sets else None))
 if sets and not present:
-    target_set = cols[1].selectbox(t("target_set", lang), sets, index=sets.index(target_set))
+    target_set = cols[1].selectbox(t("target_set", lang), sets, index=sets.index(target_set),
+                                   key=f"overview_ts_{region}_{chosen_period}")
 if target_set and target_set != scenario.target_set_name:
     scenario = scenario.with_changes(targets=target_set)
 ss["ts"] = target_set if target_set != services.load_scenario(files[by_period[chosen_period]]).target_set_name else None
@@ -66,8 +69,10 @@ for start in range(0, len(shown), per_row):
     for col, (_, row) in zip(row_cols, shown.iloc[start:start + per_row].iterrows()):
         if row["status"] == "evaluated":
             value = f"{row['probability']:.0%}"
-        else:
+        elif row["status"] == "set by the scenario":
             value = t("set_by_scenario", lang)
+        else:  # the run cannot judge it (e.g. outside the simulated period): its status, as the brief shows it
+            value = str(row["status"])
         col.metric(f"{row[label_column]} · {row['area'] if row['area'] != region else ''}".rstrip(" ·"),
                    value, help=str(row["reading"]))
 

@@ -24,6 +24,7 @@ from jobsim.model import __version__
 from jobsim.model.cli import calibrate, compare, data, forecast, region, run, scenarios
 from jobsim.model.cli import runs
 from jobsim.model.cli import sweep
+from jobsim.model.cli import serve
 from jobsim.model.cli.errors import EXIT_OK, EXIT_USAGE, Terminated, click_module, interrupt_line, print_error
 
 
@@ -132,6 +133,7 @@ app.command("sweep")(sweep.sweep)
 app.command("sensitivity")(sweep.sensitivity)
 app.add_typer(region.region_app, name="region")
 app.add_typer(runs.runs_app, name="runs")
+app.command("app")(serve.serve)
 
 
 if __name__ == "__main__":
