@@ -10,7 +10,5 @@ state.load_from_url()
 navigation = st.navigation(layout.pages(), position="hidden" if layout.present() else "sidebar")
 layout.sidebar()
 state.show_warnings(layout.lang())
-try:
-    navigation.run()
-finally:  # also when a page stops early (st.stop) or reruns: the URL always shows the state
-    state.write_to_url()
+navigation.run()
+state.write_to_url()  # a page that ends early writes it itself (layout.stop)

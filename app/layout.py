@@ -77,6 +77,13 @@ def sidebar() -> None:
             st.rerun()
 
 
+def stop() -> None:
+    """End the page's run here, with the URL written first: after st.stop() Streamlit runs no further call, so
+    Home.py could not write it."""
+    state.write_to_url()
+    st.stop()
+
+
 def base_scenario():
     """The scenario the user starts from (the URL's `scenario`, default the region's baseline), and its file."""
     ss = st.session_state
@@ -84,7 +91,7 @@ def base_scenario():
     name = ss.get("scenario") if ss.get("scenario") in files else services.baseline_name(ss["region"])
     if name not in files:
         st.error(t("no_baseline", lang()))
-        st.stop()
+        stop()
     return services.load_scenario(files[name]), files[name]
 
 
@@ -102,7 +109,7 @@ def edited_scenario(base):
     except api.ScenarioError as err:
         for field, message in err.issues:
             st.error(f"{field}: {message}")
-        st.stop()
+        stop()
 
 
 def trust_reminder(region: str) -> None:

@@ -117,7 +117,7 @@ if present or st.button(t("run", lang), type="primary", key="builder_run") or ss
                  hide_index=True)
 
 if present:
-    st.stop()
+    layout.stop()
 
 # ---- save, download, upload ----
 st.divider()

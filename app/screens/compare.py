@@ -5,7 +5,7 @@ cities against their own targets; a brief to take into a meeting."""
 import pandas as pd
 import streamlit as st
 
-from jobsim.app import charts, layout, services, state
+from jobsim.app import charts, layout, services
 from jobsim.app.text import t
 from jobsim.model import api
 
@@ -60,8 +60,7 @@ if edited is not None:
     items.append(edited)
 if len(items) < 2:
     st.info(t("compare_needs_two", lang))
-    state.write_to_url()  # now: after st.stop() no Streamlit call runs, not even Home.py's `finally`
-    st.stop()
+    layout.stop()
 
 request = tuple(api.scenario_to_yaml(s) for s in items)
 size = services.full_size(baseline) if ss.get("compare_full_for") == request else services.preview_size(baseline)
