@@ -85,13 +85,15 @@ def city_bars(table: pd.DataFrame, title: str = "", present: bool = False, x_tit
 
 
 def heatmap(table: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, title: str = "",
-            present: bool = False) -> alt.TopLevelMixin:
+            present: bool = False, legend_title: str = "probability", samples_title: str = "samples") -> alt.TopLevelMixin:
     """The probability of meeting a target over two factors (mean over the other factors' samples)."""
     scale = PRESENT_SCALE if present else 1
     base = alt.Chart(table).encode(x=alt.X(f"{x}:O", title=x_title), y=alt.Y(f"{y}:O", title=y_title, sort="descending"))
     cells = base.mark_rect().encode(
-        color=alt.Color("probability:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), legend=alt.Legend(format="%")),
-        tooltip=[f"{x}:O", f"{y}:O", alt.Tooltip("probability:Q", format=".0%"), "samples:Q"])
+        color=alt.Color("probability:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"),
+                        legend=alt.Legend(format="%", title=legend_title)),
+        tooltip=[f"{x}:O", f"{y}:O", alt.Tooltip("probability:Q", format=".0%", title=legend_title),
+                 alt.Tooltip("samples:Q", title=samples_title)])
     text = base.mark_text(fontSize=11 * scale).encode(
         text=alt.Text("probability:Q", format=".0%"),
         color=alt.condition(alt.datum.probability > 0.6, alt.value("white"), alt.value("black")))

@@ -139,3 +139,10 @@ def amount(value: float) -> str:
     """A figure as planners write it: thousands separated, no exponent (11,000 not 1.1e+04), 4 significant
     digits below 1,000."""
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+
+
+def unit_words(unit: str) -> str:
+    """A registry unit in the chosen language ('10k persons' -> 万人); a difference of two rates in points."""
+    if unit == "percentage points":
+        return t("percentage_points", lang())
+    return api.unit_text(unit, lang())

@@ -17,6 +17,7 @@ import math
 import streamlit as st
 
 from jobsim.app import services
+from jobsim.model import api
 from jobsim.app.text import DEFAULT_LANGUAGE, LANGUAGES, t
 
 LEVER_PREFIX = "lv."
@@ -73,6 +74,9 @@ def load_from_url() -> None:
         _warn("cmp", n, ", ".join(files))
     ss["cmp"] = [n for n in ss["cmp"] if n in files]
     ss["ts"] = q.get("ts")
+    if ss["ts"] is not None and ss["ts"] not in api.target_set_names():
+        _warn("ts", ss["ts"], ", ".join(api.target_set_names()))
+        ss["ts"] = None
     ss["store"] = q.get("store", "")
     ss["ind"] = q.get("ind", DEFAULT_INDICATOR)
     base = services.load_scenario(files[scenario])

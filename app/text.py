@@ -125,6 +125,9 @@ WORDS: dict[str, tuple[str, str]] = {  # key -> (Chinese, English)
     "cannot_resolve": ("差异恰为零，增加重复也无法分辨", "exactly zero: no number of replicates resolves it"),
     "extra_spending": ("财政支出合计", "Total spending"),
     "percentage_points": ("个百分点", "percentage points"),
+    "sw_samples": ("样本数", "samples"),
+    "status_outside": ("超出模拟期", "outside the simulated period"),
+    "status_area": ("该地区不在本次模拟中", "area not in this run"),
     # the Trust page (app/screens/trust.py)
     "trust_intro": ("把模型基线与历史数据、统计预测和回测放在一起看：模型在这里的误差有多大，就该在多大程度上相信它。",
                     "The model's baseline beside the history, the statistical forecast and the back-tests: "
@@ -281,6 +284,15 @@ WORDS: dict[str, tuple[str, str]] = {  # key -> (Chinese, English)
     "sw_col_low": ("区间下限", "Interval low"),
     "sw_col_high": ("区间上限", "Interval high"),
 }
+
+
+def status_text(status: str, lang: str) -> str:
+    """Why a target is not judged (api.evaluate_targets' `status`) in `lang`."""
+    if status.startswith("outside"):
+        return t("status_outside", lang)
+    if status.startswith("area "):
+        return t("status_area", lang)
+    return status
 
 
 def t(key: str, lang: str, **values) -> str:

@@ -117,7 +117,7 @@ rows = []
 for _, r in headline[headline["scenario"] != baseline.name].iterrows():
     rows.append({t("scenario", lang): titles.get(r["scenario"], r["scenario"]), t("indicator", lang): r[label_column],
                  t("median", lang): r["median"], t("range", lang): f"{r['p10']:,.4g} – {r['p90']:,.4g}",
-                 t("difference", lang): f"{r['difference']:+,.4g} ± {r['difference_se']:,.2g} {r['diff_unit']}",
+                 t("difference", lang): f"{r['difference']:+,.4g} ± {r['difference_se']:,.2g} {layout.unit_words(r['diff_unit'])}",
                  t("noise", lang): (t("within_noise", lang) + (f" (n≈{r['replicates_needed']})"
                                                               if isinstance(r["replicates_needed"], int) else ""))
                  if r["within_noise"] else ""})
@@ -131,8 +131,8 @@ cost = tables["cost"][tables["cost"]["scenario"] != baseline.name]
 cost_rows = []
 for _, r in cost.iterrows():
     cost_rows.append({t("scenario", lang): titles.get(r["scenario"], r["scenario"]),
-                      t("extra_cost", lang): f"{r['extra_cost']:+,.4g} ± {r['extra_cost_se']:,.2g} {r['extra_cost_unit']}",
-                      **{t(key, lang): (f"{r[key]:,.0f} {r['cost_unit']}" if pd.notna(r[key]) else "—")
+                      t("extra_cost", lang): f"{r['extra_cost']:+,.4g} ± {r['extra_cost_se']:,.2g} {layout.unit_words(r['extra_cost_unit'])}",
+                      **{t(key, lang): (f"{r[key]:,.0f} {layout.unit_words(r['cost_unit'])}" if pd.notna(r[key]) else "—")
                          + (" · " + t("within_noise", lang) if r[f"{key}_within_noise"] else "")
                          for key in ("cost_per_extra_job", "cost_per_extra_job_held", "cost_per_extra_job_year")}})
 st.dataframe(pd.DataFrame(cost_rows), hide_index=True)

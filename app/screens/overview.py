@@ -4,7 +4,7 @@ target lines, and the chance of meeting each target."""
 import streamlit as st
 
 from jobsim.app import charts, layout, services
-from jobsim.app.text import t
+from jobsim.app.text import status_text, t
 from jobsim.model import api
 
 lang, present = layout.lang(), layout.present()
@@ -72,8 +72,9 @@ for start in range(0, len(shown), per_row):
         elif row["status"] == "set by the scenario":
             value = t("set_by_scenario", lang)
         else:  # the run cannot judge it (e.g. outside the simulated period): its status, as the brief shows it
-            value = str(row["status"])
-        col.metric(f"{row[label_column]} · {row['area'] if row['area'] != region else ''}".rstrip(" ·"),
+            value = status_text(str(row["status"]), lang)
+        area_name = services.region_names(lang).get(row["area"], row["area"]) if row["area"] != region else ""
+        col.metric(f"{row[label_column]} · {area_name}".rstrip(" ·"),
                    value, help=str(row["reading"]))
 
 # Fan charts: each outcome indicator with a target for the region, cumulated where the target is a total.

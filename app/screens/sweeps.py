@@ -145,7 +145,8 @@ def show_heatmap(outline: dict, probabilities, words: Words) -> None:
     bins = None if outline["design"] == "full_factorial" else services.SWEEP_BINS
     table, binned = services.sweep_heatmap_table(probabilities, target, x, y, x_column, y_column, x_per, y_per, bins)
     chart = charts.styled(charts.heatmap(table, x_column, y_column, x_title, y_title,
-                                         t("sweep_heatmap", lang, target=words.target(target)), present), present)
+                                         t("sweep_heatmap", lang, target=words.target(target)), present,
+                                         t("probability", lang), t("sw_samples", lang)), present)
     st.altair_chart(chart, width="content")
     layout.export_buttons(chart, f"sweep_{outline['name']}_target{target}_{x}_{y or ''}")
     if not present:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobsim.app.text import t
+from jobsim.app.text import status_text, t
 from jobsim.model import api
 
 from .conftest import app_test, chart_rows, no_exception, vega_charts
@@ -71,18 +71,20 @@ def cards(at) -> list[tuple[str, str]]:
 
 def expected_cards(table: pd.DataFrame, region: str, lang: str = "zh") -> list[tuple[str, str]]:
     """The cards the page should show for api.scenario_targets' `table`: every modelled target, its label
-    (with the area when it is not the region) and its probability, or "set by the scenario" for a lever
+    (with the area's name when it is not the region) and its probability, or "set by the scenario" for a lever
     target, or the status when the run cannot judge it."""
     label = "label_zh" if lang == "zh" else "label_en"
+    regions = api.load_regions()
+    area_names = regions["name_zh" if lang == "zh" else "name_en"]
     out = []
     for _, r in table[table["status"] != "not modelled"].iterrows():
-        name = r[label] if r["area"] == region else f"{r[label]} · {r['area']}"
+        name = r[label] if r["area"] == region else f"{r[label]} · {area_names.get(r['area'], r['area'])}"
         if r["status"] == "evaluated":
             value = f"{r['probability']:.0%}"
         elif r["status"] == SET_BY:
             value = t("set_by_scenario", lang)
         else:
-            value = str(r["status"])
+            value = status_text(str(r["status"]), lang)
         out.append((name, value))
     return out
 
@@ -199,7 +201,7 @@ def test_a_target_set_changes_the_cards_and_goes_into_the_url(view, preview):
     chosen = s.with_changes(targets="jiangxi_2021")
     assert cards(at) != before
     assert_cards_are_the_apis(at, api.scenario_targets(ds, chosen))
-    assert any(label.endswith(" · Nanchang") for label, _ in cards(at))  # the set's city targets too
+    assert any(label.endswith(" · 南昌市") for label, _ in cards(at))  # the set's city targets too, by name
     assert_fans_are_the_apis(at, chosen, ds)
     assert at.query_params["ts"] == "jiangxi_2021"
     # the URL round-trips: a new session from it shows the same view
@@ -223,8 +225,8 @@ def test_a_target_outside_the_run_is_not_set_by_the_scenario(view, preview):
     assert_cards_are_the_apis(at, table)
     shown = dict(cards(at))
     for _, row in outside.iterrows():
-        assert shown[f"{row['label_zh']} · {row['area']}"] == "outside the simulated period"
-    assert shown["补贴性职业技能培训 · Fuzhou"] == "由情景设定"  # a lever volume within the run is
+        assert shown[f"{row['label_zh']} · 抚州市"] == "超出模拟期"
+    assert shown["补贴性职业技能培训 · 抚州市"] == "由情景设定"  # a lever volume within the run is
     assert not fan_charts(at)  # no target of the region itself: no fan chart
 
 
