@@ -18,6 +18,7 @@ WIDTH, HEIGHT = 640, 320
 PRESENT_SCALE = 1.6  # presentation mode: type and charts this much larger
 BAND_OPACITY = 0.18
 TARGET_COLOUR = "#c0392b"
+SCENARIO_COLOURS = "tableau10"  # distinct hues: the baseline blue, the next orange, ... (not shades of one blue)
 
 
 def styled(chart: alt.TopLevelMixin, present: bool = False) -> alt.TopLevelMixin:
@@ -25,12 +26,13 @@ def styled(chart: alt.TopLevelMixin, present: bool = False) -> alt.TopLevelMixin
     size = 13 * (PRESENT_SCALE if present else 1)
     return (chart.configure(font=FONT)
             .configure_axis(labelFontSize=size, titleFontSize=size)
-            .configure_legend(labelFontSize=size, titleFontSize=size, orient="bottom", labelLimit=400)
+            .configure_legend(labelFontSize=size, titleFontSize=size, orient="bottom", direction="vertical",
+                              labelLimit=0)
             .configure_title(fontSize=size * 1.25, anchor="start"))
 
 
 def fan_chart(fan: pd.DataFrame, marks: pd.DataFrame | None = None, title: str = "", present: bool = False,
-              scenario_labels: dict[str, str] | None = None) -> alt.TopLevelMixin:
+              scenario_labels: dict[str, str] | None = None, width: int = WIDTH) -> alt.TopLevelMixin:
     """Median lines and 10-90% bands by scenario (api.fan_table), with the target lines (api.target_marks)."""
     data = fan.copy()
     labels = scenario_labels or {}
@@ -39,8 +41,9 @@ def fan_chart(fan: pd.DataFrame, marks: pd.DataFrame | None = None, title: str =
     y_title = f"{fan.attrs.get('label', '')}（{unit}）" if unit else fan.attrs.get("label", "")
     scale = PRESENT_SCALE if present else 1
     base = alt.Chart(data).encode(
-        x=alt.X("year:O", title=None),
-        color=alt.Color("scenario_label:N", title=None, sort=list(dict.fromkeys(data["scenario_label"]))))
+        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+        color=alt.Color("scenario_label:N", title=None, sort=list(dict.fromkeys(data["scenario_label"])),
+                        scale=alt.Scale(scheme=SCENARIO_COLOURS)))
     band = base.mark_area(opacity=BAND_OPACITY).encode(
         y=alt.Y("p10:Q", title=y_title, scale=alt.Scale(zero=False)), y2="p90:Q")
     line = base.mark_line(point=True, strokeWidth=2.5 * scale).encode(
@@ -56,7 +59,7 @@ def fan_chart(fan: pd.DataFrame, marks: pd.DataFrame | None = None, title: str =
         text = alt.Chart(m).mark_text(color=TARGET_COLOUR, align="left", dy=-8, fontSize=12 * scale).encode(
             y="value:Q", text="text:N", x=alt.value(4))
         layers += [rule, text]
-    return alt.layer(*layers).properties(width=WIDTH * scale, height=HEIGHT * scale, title=title)
+    return alt.layer(*layers).properties(width=width * scale, height=HEIGHT * scale, title=title)
 
 
 def probability_bars(table: pd.DataFrame, value: str, label: str, group: str, title: str = "",
@@ -64,9 +67,10 @@ def probability_bars(table: pd.DataFrame, value: str, label: str, group: str, ti
     """Horizontal bars of a probability (0-1) by `label`, grouped (coloured) by `group`."""
     scale = PRESENT_SCALE if present else 1
     return alt.Chart(table).mark_bar().encode(
-        y=alt.Y(f"{label}:N", title=None, sort=None),
+        y=alt.Y(f"{label}:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
         x=alt.X(f"{value}:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        yOffset=alt.YOffset(f"{group}:N"), color=alt.Color(f"{group}:N", title=None),
+        yOffset=alt.YOffset(f"{group}:N"), color=alt.Color(f"{group}:N", title=None,
+                                                           scale=alt.Scale(scheme=SCENARIO_COLOURS)),
         tooltip=[f"{label}:N", f"{group}:N", alt.Tooltip(f"{value}:Q", format=".0%")],
     ).properties(width=WIDTH * scale, title=title)
 
@@ -116,17 +120,20 @@ def history_chart(history: pd.DataFrame, forecast: pd.DataFrame | None, model: p
                   labels: dict[str, str], y_title: str, title: str = "", present: bool = False) -> alt.TopLevelMixin:
     """History (points), the statistical forecast with its 80% interval, and the model's baseline band."""
     scale = PRESENT_SCALE if present else 1
+    # years on a linear axis: a history with gaps (2011, 2016, 2019) must not look evenly spaced
+    year = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1, labelAngle=0),
+                 scale=alt.Scale(zero=False, nice=False))
     layers = [alt.Chart(history.assign(series=labels["history"])).mark_line(point=True, color="black").encode(
-        x=alt.X("year:O", title=None), y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
-        tooltip=["year:O", alt.Tooltip("value:Q", format=",.2f")])]
+        x=year, y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=",.2f")])]
     if forecast is not None and len(forecast):
         f = forecast.assign(series=labels["forecast"])
-        layers += [alt.Chart(f).mark_area(opacity=BAND_OPACITY, color="#8e44ad").encode(x="year:O", y="lo80:Q", y2="hi80:Q"),
-                   alt.Chart(f).mark_line(strokeDash=[4, 3], color="#8e44ad").encode(x="year:O", y="mean:Q")]
+        layers += [alt.Chart(f).mark_area(opacity=BAND_OPACITY, color="#8e44ad").encode(x=year, y="lo80:Q", y2="hi80:Q"),
+                   alt.Chart(f).mark_line(strokeDash=[4, 3], color="#8e44ad").encode(x=year, y="mean:Q")]
     if model is not None and len(model):
         m = model.assign(series=labels["model"])
-        layers += [alt.Chart(m).mark_area(opacity=BAND_OPACITY, color="#2e86c1").encode(x="year:O", y="p10:Q", y2="p90:Q"),
-                   alt.Chart(m).mark_line(color="#2e86c1").encode(x="year:O", y="median:Q")]
+        layers += [alt.Chart(m).mark_area(opacity=BAND_OPACITY, color="#2e86c1").encode(x=year, y="p10:Q", y2="p90:Q"),
+                   alt.Chart(m).mark_line(color="#2e86c1").encode(x=year, y="median:Q")]
     return alt.layer(*layers).properties(width=WIDTH * scale, height=HEIGHT * scale, title=title)
 
 

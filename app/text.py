@@ -126,6 +126,8 @@ WORDS: dict[str, tuple[str, str]] = {  # key -> (Chinese, English)
     "extra_spending": ("财政支出合计", "Total spending"),
     "percentage_points": ("个百分点", "percentage points"),
     "sw_samples": ("样本数", "samples"),
+    "unit": ("单位", "Unit"),
+    "programme": ("项目", "Programme"),
     "status_outside": ("超出模拟期", "outside the simulated period"),
     "status_area": ("该地区不在本次模拟中", "area not in this run"),
     # the Trust page (app/screens/trust.py)

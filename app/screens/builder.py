@@ -38,7 +38,7 @@ schedule = api.lever_schedule(base, baseline, lang)
 edits = ss.get("levers") or {}
 rows = []
 for lever, part in schedule.groupby("lever", sort=False):
-    row = {"lever": lever, t("lever", lang): part["label"].iloc[0], "unit": part["unit"].iloc[0]}
+    row = {"lever": lever, t("lever", lang): part["label"].iloc[0], t("unit", lang): part["unit"].iloc[0]}
     values = edits.get(lever, list(part["value"]))
     for year, value, base_value in zip(part["year"], values, part["base_value"]):
         row[str(year)] = float(value)
@@ -50,7 +50,7 @@ if present:
     edited_table = table
 else:
     config = {"lever": None, t("lever", lang): st.column_config.TextColumn(disabled=True),
-              "unit": st.column_config.TextColumn(disabled=True)}
+              t("unit", lang): st.column_config.TextColumn(disabled=True)}
     for year in years:
         config[str(year)] = st.column_config.NumberColumn(str(year), min_value=0.0, format="%.4g")
         config[f"{t('baseline', lang)} {year}"] = st.column_config.NumberColumn(disabled=True, format="%.4g")

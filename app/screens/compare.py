@@ -101,8 +101,14 @@ targets = targets[targets["status"] != "not modelled"].copy()
 targets["shown"] = [f"{p:.0%}" if s == "evaluated" else t("set_by_scenario", lang) + (" ✓" if m else " ✗" if m is False else "")
                     for p, s, m in zip(targets["probability"], targets["status"], targets["scenario_meets"])]
 targets["scenario_title"] = [titles.get(n, n) for n in targets["scenario"]]
-wide = targets.pivot_table(index=[label_column, "area", "period", "reading"], columns="scenario_title", values="shown",
-                           aggfunc="first", sort=False).reset_index()
+area_names = services.region_names(lang)
+targets["area_name"] = [area_names.get(a, a) for a in targets["area"]]
+targets["goal"] = [f"{ {'>=': '≥', '<=': '≤'}.get(c, '≈') } {layout.amount(v)} {layout.unit_words(u)}"
+                   for c, v, u in zip(targets["comparison"], targets["value"], targets["unit"])]
+TARGET_INDEX = {label_column: t("indicator", lang), "area_name": t("region", lang), "period": t("target_years", lang),
+                "goal": t("target_level", lang)}
+wide = targets.pivot_table(index=list(TARGET_INDEX), columns="scenario_title", values="shown",
+                           aggfunc="first", sort=False).reset_index().rename(columns=TARGET_INDEX)
 st.dataframe(wide, hide_index=True)
 evaluated = targets[targets["status"] == "evaluated"].assign(target_label=lambda d: d[label_column] + " " + d["period"])
 probability_chart = charts.styled(charts.probability_bars(evaluated, "probability", "target_label", "scenario_title",
@@ -115,16 +121,20 @@ st.subheader(t("effects", lang))
 headline = tables["headline"]
 rows = []
 for _, r in headline[headline["scenario"] != baseline.name].iterrows():
+    # what a planner reads first (the difference and whether it is resolved) before the levels
     rows.append({t("scenario", lang): titles.get(r["scenario"], r["scenario"]), t("indicator", lang): r[label_column],
-                 t("median", lang): r["median"], t("range", lang): f"{r['p10']:,.4g} – {r['p90']:,.4g}",
                  t("difference", lang): f"{r['difference']:+,.4g} ± {r['difference_se']:,.2g} {layout.unit_words(r['diff_unit'])}",
                  t("noise", lang): (t("within_noise", lang) + (f" (n≈{r['replicates_needed']})"
                                                               if isinstance(r["replicates_needed"], int) else ""))
-                 if r["within_noise"] else ""})
+                 if r["within_noise"] else "",
+                 t("median", lang): layout.amount(r["median"]),
+                 t("range", lang): f"{layout.amount(r['p10'])} – {layout.amount(r['p90'])}"})
 st.dataframe(pd.DataFrame(rows), hide_index=True)
 spending = tables["spending"]
-spending_wide = spending.assign(scenario_title=[titles.get(n, n) for n in spending["scenario"]]).pivot_table(
-    index=label_column, columns="scenario_title", values="median", aggfunc="first", sort=False).reset_index()
+spending_wide = spending.assign(scenario_title=[titles.get(n, n) for n in spending["scenario"]],
+                               shown=[layout.amount(v) for v in spending["median"]]).pivot_table(
+    index=label_column, columns="scenario_title", values="shown", aggfunc="first", sort=False).reset_index().rename(
+    columns={label_column: t("programme", lang)})
 st.caption(t("spending", lang))
 st.dataframe(spending_wide, hide_index=True)
 cost = tables["cost"][tables["cost"]["scenario"] != baseline.name]

@@ -81,12 +81,14 @@ for start in range(0, len(shown), per_row):
 outcome = shown[(shown["status"] == "evaluated") & (shown["area"] == region)]
 targets = scenario.target_list()
 chart_cols = st.columns(1 if present else 2)
+HALF_WIDTH = 400  # two charts side by side in a 1,400-pixel window
 for k, (_, row) in enumerate(outcome.drop_duplicates("indicator").iterrows()):
     cumulative = row["basis"] == "total"
     fan = api.fan_table({scenario.name: ds}, row["indicator"], region, lang, cumulative=cumulative)
     marks = api.target_marks(targets, row["indicator"], region, lang, cumulative=cumulative)
     chart = charts.styled(charts.fan_chart(fan, marks, t("fan_title", lang, label=fan.attrs["label"]), present,
-                                           {scenario.name: services.scenario_title(scenario, lang)}), present)
+                                           {scenario.name: services.scenario_title(scenario, lang)},
+                                           width=charts.WIDTH if present else HALF_WIDTH), present)
     with chart_cols[k % len(chart_cols)]:
         st.altair_chart(chart, width="content")
         layout.export_buttons(chart, f"overview_{row['indicator']}")

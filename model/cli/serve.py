@@ -36,7 +36,10 @@ def serve(
     env = dict(os.environ)
     if home is not None:
         env["JOBSIM_APP_HOME"] = str(home.resolve())
+    # Uploads are scenario files: Streamlit refuses anything over 1 MB before the app reads it (the app
+    # checks the exact limit again); the viewer toolbar has no developer menu.
     command = [sys.executable, "-m", "streamlit", "run", str(app_script()), "--server.port", str(port),
-               "--server.address", address, "--browser.gatherUsageStats", "false"]
+               "--server.address", address, "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1",
+               "--client.toolbarMode", "viewer"]
     typer.echo(f"jobsim app at http://{address}:{port} (Ctrl-C stops it)", err=True)
     raise typer.Exit(subprocess.call(command, env=env))

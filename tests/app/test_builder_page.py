@@ -102,11 +102,11 @@ def test_the_lever_table_is_the_baselines_in_planners_units():
     assert table["lever"].tolist() == list(dict.fromkeys(schedule["lever"]))
     for _, row in table.iterrows():
         part = schedule[schedule["lever"] == row["lever"]]
-        assert row[t("lever", "zh")] == part["label"].iloc[0] and row["unit"] == part["unit"].iloc[0]
+        assert row[t("lever", "zh")] == part["label"].iloc[0] and row[t("unit", "zh")] == part["unit"].iloc[0]
         np.testing.assert_allclose([row[str(y)] for y in YEARS], part["value"], rtol=1e-12)
         np.testing.assert_allclose([row[f"基线 {y}"] for y in YEARS], part["base_value"], rtol=1e-12)
     loans = loans_row(at)
-    assert loans["unit"] == "亿元" and [loans[str(y)] for y in YEARS] == [120.0] * 5  # 120亿元 a year
+    assert loans[t("unit", "zh")] == "亿元" and [loans[str(y)] for y in YEARS] == [120.0] * 5  # 120亿元 a year
     assert at.query_params["scenario"] == BASE and not any(k.startswith("lv.") for k in at.query_params)
     # nothing run before the button, nothing to save while nothing is changed
     assert [b.key for b in at.button] == ["builder_run"] and not vega_charts(at)
@@ -328,7 +328,7 @@ def test_english_labels():
     at = builder(lang="en")
     assert at.title[0].value == "Scenario builder"
     loans = loans_row(at)
-    assert loans["Lever"] == "guaranteed start-up loans issued" and loans["unit"] == "100M yuan"
+    assert loans["Lever"] == "guaranteed start-up loans issued" and loans["Unit"] == "100M yuan"
     assert loans["Baseline 2021"] == 120.0
     assert at.button(key="builder_run").label == "Run"
 
