@@ -467,3 +467,11 @@ def city_target_sets(region: str, first_year: int, last_year: int, scenario_yaml
     s = api.scenario_from_yaml(scenario_yaml, source="<app scenario>")
     return [name for name in api.target_sets_for(region, first_year, last_year)
             if any(tg.area != region for tg in s.with_changes(targets=name).target_list())]
+
+
+def sweep_stores() -> list[str]:
+    """Sweep stores a planner has made: `*.zarr` folders in the app folder's sweeps/ and in the current
+    folder (where `jobsim sweep ... --out NAME.zarr` puts them), newest first."""
+    folders = [app_home() / "sweeps", Path.cwd()]
+    found = {p.resolve() for folder in folders if folder.is_dir() for p in folder.glob("*.zarr") if p.is_dir()}
+    return [str(p) for p in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)]

@@ -127,6 +127,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key -> (Chinese, English)
     "percentage_points": ("个百分点", "percentage points"),
     "sw_samples": ("样本数", "samples"),
     "unit": ("单位", "Unit"),
+    "sw_found": ("已有的扫描结果", "Sweep stores found"),
     "programme": ("项目", "Programme"),
     "status_outside": ("超出模拟期", "outside the simulated period"),
     "status_area": ("该地区不在本次模拟中", "area not in this run"),

@@ -69,6 +69,14 @@ def open_store():
     """The store the user gives (the text box, else the URL's `store`): (path, stamp, outline, probabilities),
     or None after saying why there is nothing to show."""
     store_text = str(ss.get("store") or "")
+    found = services.sweep_stores()
+    if found and not present:  # the stores a planner has (the app folder's sweeps/, the current folder) by name
+        choice = st.selectbox(t("sw_found", lang), ["", *found], format_func=lambda p: Path(p).name if p else "—",
+                              index=([""] + found).index(store_text) if store_text in found else 0,
+                              key="sweep_store_found")
+        if choice and choice != store_text:
+            ss["store"] = store_text = choice
+            ss["sweep_store_input"] = choice  # the path box shows the store chosen (set before it is drawn)
     if not present:
         entered = st.text_input(t("sweep_store", lang), value=store_text, key="sweep_store_input").strip()
         if entered != store_text:

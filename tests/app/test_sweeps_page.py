@@ -95,6 +95,7 @@ def stores(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(autouse=True)
 def app_home(tmp_path, monkeypatch):
     monkeypatch.setenv("JOBSIM_APP_HOME", str(tmp_path / "app_home"))
+    return tmp_path / "app_home"
 
 
 def page(store: str | Path | None = None, **params: str) -> AppTest:
@@ -260,3 +261,18 @@ def test_presentation_mode_shows_the_charts_without_controls(stores):
     at = page(stores["morris"], present="1")
     assert len(charts(at)) == 2
     assert not at.text_input and not at.selectbox and not at.get("download_button")
+
+
+def test_stores_in_the_app_folder_are_offered_by_name(stores, app_home):
+    import shutil
+
+    (app_home / "sweeps").mkdir(parents=True, exist_ok=True)
+    kept = app_home / "sweeps" / "kept.zarr"
+    shutil.copytree(stores["morris"], kept)
+    at = page()
+    box = at.selectbox(key="sweep_store_found")
+    assert str(kept.resolve()) in box.options or "kept.zarr" in box.options
+    box.set_value(str(kept.resolve())).run()
+    assert not at.exception
+    assert at.query_params["store"] == str(kept.resolve()) and len(charts(at)) == 2
+    assert at.text_input(key="sweep_store_input").value == str(kept.resolve())
