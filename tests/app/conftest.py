@@ -33,6 +33,24 @@ def app_test(page: str | None = None, **query):
     return at
 
 
+def cached_views(page: str, tmp_path_factory):
+    """A function query -> the AppTest of `page` run once with that URL query (no widget moved), each in its
+    own app folder; the same query again gives the same run (for module-scoped fixtures)."""
+    runs = {}
+
+    def run(**query):
+        key = tuple(sorted(query.items()))
+        if key not in runs:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("JOBSIM_APP_HOME", str(tmp_path_factory.mktemp("jobsim_app")))
+                at = app_test(page, **query)
+                at.run()
+            runs[key] = at
+        return runs[key]
+
+    return run
+
+
 def no_exception(at) -> None:
     assert not at.exception, "\n".join(f"{e.message}\n{''.join(e.stack_trace or [])}" for e in at.exception)
 

@@ -19,7 +19,7 @@ import pytest
 from jobsim.app.text import status_text, t
 from jobsim.model import api
 
-from .conftest import app_test, chart_rows, no_exception, vega_charts
+from .conftest import app_test, cached_views, chart_rows, no_exception, vega_charts
 
 REGION = "Jiangxi"
 BASELINE = "jiangxi_baseline"
@@ -32,19 +32,7 @@ SET_BY = "set by the scenario"
 @pytest.fixture(scope="module")
 def view(tmp_path_factory):
     """The Overview run once per URL query (no widget moved), each in its own app folder."""
-    runs = {}
-
-    def run(**query):
-        key = tuple(sorted(query.items()))
-        if key not in runs:
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("JOBSIM_APP_HOME", str(tmp_path_factory.mktemp("jobsim_app")))
-                at = app_test("overview", **query)
-                at.run()
-            runs[key] = at
-        return runs[key]
-
-    return run
+    return cached_views("overview", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
