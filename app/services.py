@@ -229,6 +229,18 @@ def store_stamp(store: str) -> float:
 # ---- the scenario being edited ------------------------------------------------------------------------
 
 EDITED_SUFFIX = "_edited"
+SAME_VALUE = 1e-9  # relative: a lever value typed back to the base's (through 亿 or 万) is no change
+
+
+def lever_changes(values: dict[str, list[float]], base) -> dict[str, list[float]]:
+    """Of `values` (lever -> a value per year in planners' units), the levers that differ from `base`'s."""
+    own = api.lever_schedule(base, base, "en")
+    changes = {}
+    for lever, path in values.items():
+        mine = list(own[own["lever"] == lever]["value"])
+        if any(abs(a - b) > SAME_VALUE * max(1.0, abs(b)) for a, b in zip(path, mine)):
+            changes[lever] = [float(v) for v in path]
+    return changes
 
 
 def default_growth(base) -> list[float]:
@@ -315,10 +327,7 @@ def upload_state(uploaded, files: dict[str, Path], baseline) -> dict:
     base_name = chain[0] if chain else baseline.name
     base = load_scenario(files[base_name])
     schedule = api.lever_schedule(uploaded, base, "en")
-    levers = {}
-    for lever, part in schedule.groupby("lever", sort=False):
-        if any(abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(part["value"], part["base_value"])):
-            levers[lever] = [float(v) for v in part["value"]]
+    levers = lever_changes({lever: list(part["value"]) for lever, part in schedule.groupby("lever", sort=False)}, base)
     growth = [float(uploaded.uncertainties.gdp_real_growth_percent[y]) for y in uploaded.years] \
         if uploaded.uncertainties.gdp_real_growth_percent else None
     graduates = default_graduates(uploaded) if uploaded.uncertainties.graduates_multiplier else None

@@ -57,14 +57,8 @@ else:
     edited_table = st.data_editor(table, column_config=config, hide_index=True, key=f"levers_{round_key}")
 
 # The changes the table holds, in planners' units, for the levers that differ from the scenario's own.
-own = api.lever_schedule(base, base, lang)
-changes = {}
-for _, row in edited_table.iterrows():
-    values = [float(row[str(y)]) for y in years]
-    mine = list(own[own["lever"] == row["lever"]]["value"])
-    if any(abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(values, mine)):
-        changes[row["lever"]] = values
-ss["levers"] = changes
+ss["levers"] = services.lever_changes(
+    {row["lever"]: [float(row[str(y)]) for y in years] for _, row in edited_table.iterrows()}, base)
 
 # ---- uncertainties: what nobody sets, apart and collapsed ----
 with st.expander(t("uncertainties", lang), expanded=False):
@@ -80,7 +74,7 @@ with st.expander(t("uncertainties", lang), expanded=False):
                                     value=float(ss.get("grad") or services.default_graduates(base)),
                                     key=f"grad_{round_key}")
         default_growth = services.default_growth(base)
-        ss["g"] = growth if any(abs(a - b) > 1e-9 for a, b in zip(growth, default_growth)) else None
+        ss["g"] = growth if any(abs(a - b) > services.SAME_VALUE for a, b in zip(growth, default_growth)) else None
         ss["grad"] = graduates if abs(graduates - services.default_graduates(base)) > 1e-12 else None
 
 edited = layout.edited_scenario(base)
