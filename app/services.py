@@ -220,10 +220,21 @@ def sweep_sensitivity(store: str, stamp: float, indicator: str):
     return api.sensitivity(store, indicator=indicator)
 
 
+STORE_MARKERS = (".zgroup", "zarr.json")  # a Zarr group's metadata (format 2 or 3)
+DONE_MASK = "done"  # the sweep's mask of finished samples, rewritten after every chunk (model/experiments/sweep.py)
+
+
 def store_stamp(store: str) -> float:
-    """When the store last changed (its `done` mask is rewritten after every chunk)."""
+    """When the store last changed: the newest of its metadata and `done` mask files. Only those are looked
+    at, never the whole folder, so a link naming a large folder (`store=/`) costs nothing; 0 for a path that
+    is no Zarr store (api.load_sweep then says what it is)."""
     path = Path(store)
-    return max((p.stat().st_mtime for p in path.rglob("*") if p.is_file()), default=0.0)
+    markers = [path / m for m in STORE_MARKERS if (path / m).is_file()]
+    if not path.is_dir() or not markers:
+        return 0.0
+    done = path / DONE_MASK
+    files = markers + ([p for p in done.iterdir() if p.is_file()] if done.is_dir() else [])
+    return max(p.stat().st_mtime for p in files)
 
 
 # ---- the scenario being edited ------------------------------------------------------------------------

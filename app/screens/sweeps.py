@@ -87,8 +87,8 @@ def open_store():
     if not path.exists():
         return no_store(t("sw_missing", lang, path=store_text))
     store = str(path)
-    stamp = services.store_stamp(store)
     try:
+        stamp = services.store_stamp(store)
         return store, stamp, services.sweep_outline(store, stamp), services.sweep_probabilities(store, stamp)
     except STORE_ERRORS as err:
         return no_store(str(err), error=True)

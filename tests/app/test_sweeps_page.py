@@ -276,3 +276,18 @@ def test_stores_in_the_app_folder_are_offered_by_name(stores, app_home):
     assert not at.exception
     assert at.query_params["store"] == str(kept.resolve()) and len(charts(at)) == 2
     assert at.text_input(key="sweep_store_input").value == str(kept.resolve())
+
+
+def test_a_link_naming_a_large_folder_is_refused_at_once(tmp_path):
+    """`store=/` (or any folder that is not a Zarr store) is refused with the API's message, without walking it."""
+    import time
+
+    started = time.perf_counter()
+    at = page("/")
+    assert time.perf_counter() - started < 60
+    assert any("is not a jobsim sweep store" in e.value for e in at.error)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "x.txt").write_text("not a store")
+    at = page(plain)
+    assert any("is not a jobsim sweep store" in e.value for e in at.error)
