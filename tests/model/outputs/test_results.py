@@ -327,3 +327,40 @@ def test_yearly_falls_back_to_groupby_for_a_missing_value_and_part_years():
     assert np.isfinite(got["new_urban_jobs"].values).all()
     part = ds.isel(time=slice(2, 26))  # March to February: not whole calendar years
     assert yearly(part).identical(_yearly_by_groupby(part))
+
+
+def _targets_by_xarray(ds: xr.Dataset, targets: list[Target]) -> list[tuple[float, float, float, float]]:
+    """Each evaluated target's (p10, median, p90, probability) the way evaluate_targets computed them before
+    it worked on arrays: target_statistic and meets_target on the DataArray, xarray's quantile (the reference)."""
+    from jobsim.model.inputs.registry import indicators
+    from jobsim.model.inputs.units import to_base
+    from jobsim.model.outputs.results import meets_target, target_statistic
+
+    ind = indicators()
+    y = yearly(ds)
+    out = []
+    for t in targets:
+        variable = ind.at[t.indicator, "model_variable"] if t.indicator in ind.index else ""
+        if not variable or variable not in y or t.area not in y["area"].values or t.end_year > int(y["year"].max()):
+            continue
+        stat = target_statistic(y[variable].sel(area=t.area), t) / to_base(1.0, t.unit)
+        meets = meets_target(stat, t)
+        summary = stat
+        if "year" in stat.dims:
+            summary = (stat.min("year") if t.comparison == ">=" else stat.max("year") if t.comparison == "<="
+                       else stat.isel(year=abs(stat - t.value).argmax("year")))
+        q = summary.quantile([0.1, 0.5, 0.9], dim="replicate").values
+        out.append((float(q[0]), float(q[1]), float(q[2]), float(meets.mean("replicate"))))
+    return out
+
+
+def test_evaluate_targets_on_arrays_equals_the_xarray_reference_on_a_real_run():
+    from jobsim.model import api
+
+    ds = api.read_results(GOLDEN)
+    targets = [*target_set("jiangxi_14th_plan"), *target_set("jiangxi_2021")]
+    got = evaluate_targets(ds, targets)
+    got = got[got["status"] == "evaluated"]
+    want = _targets_by_xarray(ds, targets)
+    assert len(got) == len(want) > 100  # the region's and every city's targets
+    assert [tuple(r) for r in got[["p10", "median", "p90", "probability"]].itertuples(index=False)] == want
