@@ -63,14 +63,16 @@ def fan_chart(fan: pd.DataFrame, marks: pd.DataFrame | None = None, title: str =
 
 
 def probability_bars(table: pd.DataFrame, value: str, label: str, group: str, title: str = "",
-                     present: bool = False) -> alt.TopLevelMixin:
-    """Horizontal bars of a probability (0-1) by `label`, grouped (coloured) by `group`."""
+                     present: bool = False, order: list[str] | None = None) -> alt.TopLevelMixin:
+    """Horizontal bars of a probability (0-1) by `label`, grouped (coloured) by `group` in `order` (the fan
+    chart's: the baseline first, so a scenario has one colour on every chart)."""
     scale = PRESENT_SCALE if present else 1
+    order = order if order is not None else list(dict.fromkeys(table[group]))
     return alt.Chart(table).mark_bar().encode(
         y=alt.Y(f"{label}:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
         x=alt.X(f"{value}:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        yOffset=alt.YOffset(f"{group}:N"), color=alt.Color(f"{group}:N", title=None,
-                                                           scale=alt.Scale(scheme=SCENARIO_COLOURS)),
+        yOffset=alt.YOffset(f"{group}:N", sort=order), color=alt.Color(f"{group}:N", title=None, sort=order,
+                                                                       scale=alt.Scale(scheme=SCENARIO_COLOURS)),
         tooltip=[f"{label}:N", f"{group}:N", alt.Tooltip(f"{value}:Q", format=".0%")],
     ).properties(width=WIDTH * scale, title=title)
 

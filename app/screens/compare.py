@@ -112,7 +112,8 @@ wide = targets.pivot_table(index=list(TARGET_INDEX), columns="scenario_title", v
 st.dataframe(wide, hide_index=True)
 evaluated = targets[targets["status"] == "evaluated"].assign(target_label=lambda d: d[label_column] + " " + d["period"])
 probability_chart = charts.styled(charts.probability_bars(evaluated, "probability", "target_label", "scenario_title",
-                                                          t("target_table", lang), present), present)
+                                                          t("target_table", lang), present,
+                                                          order=[titles[n] for n in result.runs]), present)
 st.altair_chart(probability_chart, width="content")
 layout.export_buttons(probability_chart, "compare_probabilities")
 
