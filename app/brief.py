@@ -274,7 +274,7 @@ def _label(row, lang: str) -> str:
 
 def goal_text(row, lang: str) -> str:
     """A target's goal in `lang`: '≥ 200 万人', '≤ 5.5%'."""
-    symbol = {">=": "≥", "<=": "≤"}.get(str(row["comparison"]), "≈")
+    symbol = api.comparison_symbol(str(row["comparison"]))
     unit = unit_label(str(row["unit"]), lang)
     value = value_text(row["value"])
     return f"{symbol} {value}{unit}" if unit == "%" else f"{symbol} {value} {unit}".rstrip()

@@ -51,6 +51,7 @@ _LAZY_NAMES = {
         "scenario_index", "baseline_scenario_name", "scenario_files")},
     "scenarios_dir": ("jobsim.model.inputs.paths", "scenarios_dir"),
     "load_regions": ("jobsim.model.inputs.regions", "load_regions"),
+    "comparison_symbol": ("jobsim.model.inputs.targets", "comparison_symbol"),
     "label": ("jobsim.model.inputs.registry", "label"),  # an indicator's or a lever's label, 'zh' or 'en'
     # results shaped for charts and tables (the app, the brief, notebooks): fans, target lines, levers in
     # planners' units, the cities' targets, the recorded back-tests and posterior checks, the data's sources

@@ -103,7 +103,7 @@ targets["shown"] = [f"{p:.0%}" if s == "evaluated" else t("set_by_scenario", lan
 targets["scenario_title"] = [titles.get(n, n) for n in targets["scenario"]]
 area_names = services.region_names(lang)
 targets["area_name"] = [area_names.get(a, a) for a in targets["area"]]
-targets["goal"] = [f"{ {'>=': '≥', '<=': '≤'}.get(c, '≈') } {layout.amount(v)} {layout.unit_words(u)}"
+targets["goal"] = [f"{api.comparison_symbol(c)} {layout.amount(v)} {layout.unit_words(u)}"
                    for c, v, u in zip(targets["comparison"], targets["value"], targets["unit"])]
 TARGET_INDEX = {label_column: t("indicator", lang), "area_name": t("region", lang), "period": t("target_years", lang),
                 "goal": t("target_level", lang)}

@@ -19,7 +19,6 @@ from jobsim.model import api
 STORE_ERRORS = (api.SweepStoreError, api.SensitivityError, api.ChoiceError, api.SweepsExtraMissing,
                 FileNotFoundError, OSError, KeyError, ValueError)
 INDEX_DESIGNS = ("sobol", "morris")
-COMPARISON_SIGNS = {">=": "≥", "<=": "≤", "about": "≈"}
 LABEL_LIMIT = 420  # pixels of a factor's name beside its bars (Vega-Lite cuts at 180 by default)
 FIELD_UNSAFE = re.compile(r"[.:\[\]\\\"']")  # characters Vega-Lite reads as a field path or an Altair type
 
@@ -129,7 +128,7 @@ class Words:
         comparison = str(one["target_comparison"].item())
         unit = api.unit_text(str(one["target_unit"].item()), lang)
         return (f"{api.label(indicator, lang)} · {self.area(area)} · {one['target_period'].item()} · "
-                f"{COMPARISON_SIGNS.get(comparison, comparison)} {float(one['target_value'].item()):g} {unit}")
+                f"{api.comparison_symbol(comparison)} {float(one['target_value'].item()):g} {unit}")
 
 
 # ---- the probability of meeting a target over two factors ---------------------------------------------------

@@ -189,8 +189,10 @@ def api_unresolvable() -> str:
 
 
 def _goal(r: dict) -> str:
+    from jobsim.model import api
+
     style = render.unit_style(r["unit"])
-    symbol = {">=": "≥", "<=": "≤"}.get(r["comparison"], "≈")
+    symbol = api.comparison_symbol(r["comparison"])
     return f"{symbol} {style.with_unit(r['value'])}"
 
 

@@ -119,7 +119,12 @@ ABOUT_WORDS = ("左右",)
 # target", i.e. met, so "X%左右" on it is a ceiling, not a band. Every *unemployment_rate* indicator.
 CONTROL_TARGET_MARK = "unemployment_rate"
 READ_AS = {">=": "at least", "<=": "a ceiling", "about": "a band"}
-_SYMBOL = {">=": "≥", "<=": "≤"}
+COMPARISON_SYMBOLS = {">=": "≥", "<=": "≤", "about": "≈"}
+
+
+def comparison_symbol(comparison: str) -> str:
+    """How a comparison is written for people: '>=' -> '≥', '<=' -> '≤', 'about' -> '≈'."""
+    return COMPARISON_SYMBOLS[comparison]
 
 
 def is_control_target(indicator: str) -> bool:
@@ -189,7 +194,7 @@ def reading(t: "Target") -> str:
     if t.comparison == "about":
         goal = f"{_figure(t.value, t.unit)} ± {tol:.10g}"
     else:
-        goal = f"{_SYMBOL[t.comparison]} {_figure(t.value, t.unit)}"
+        goal = f"{comparison_symbol(t.comparison)} {_figure(t.value, t.unit)}"
         if tol:
             goal += f" {'+' if t.comparison == '<=' else '-'} {tol:.10g}"
     how = f"read as {READ_AS[t.comparison]}"

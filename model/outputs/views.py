@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from jobsim.model.inputs.registry import indicators, label, levers
+from jobsim.model.inputs.targets import comparison_symbol
 from jobsim.model.inputs.units import to_base, unit_table
 from jobsim.model.outputs.results import display_unit, yearly
 
@@ -111,7 +112,7 @@ def target_marks(targets: Sequence, indicator: str, area: str, lang: str = "zh",
         if (t.basis == "total") != cumulative:
             continue
         value = to_base(t.value, t.unit) / to_base(1.0, chart_unit)
-        symbol = {">=": "≥", "<=": "≤"}.get(t.comparison, "≈")
+        symbol = comparison_symbol(t.comparison)
         word = "目标" if lang == "zh" else "target"
         rows.append({"year_from": t.end_year if t.basis == "total" else t.start_year, "year_to": t.end_year,
                      "value": value, "text": f"{word} {symbol} {value:g} {unit_text(chart_unit, lang)}"})
