@@ -31,8 +31,8 @@ from pptx.dml.color import RGBColor
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from jobsim.app import charts
-from jobsim.app.text import t
+from jobsim.app import charts, services
+from jobsim.app.text import t, unit_words
 from jobsim.model import api
 
 FONT = charts.FONT
@@ -227,11 +227,10 @@ def noise_text(replicates_needed, lang: str) -> str:
 
 
 def unit_label(unit: str, lang: str) -> str:
-    if unit == "percentage points":  # not in the unit registry
-        return t("percentage_points", lang)
+    """A unit on a slide: the app's words for it (text.unit_words), percent as % in both languages."""
     if unit == "percent":
         return "%"
-    return api.unit_text(unit, lang) if unit else ""
+    return unit_words(unit, lang) if unit else ""
 
 
 def _in_unit(label: str, unit: str, lang: str) -> str:
@@ -242,12 +241,6 @@ def _in_unit(label: str, unit: str, lang: str) -> str:
 
 
 # ---- names -------------------------------------------------------------------------------------------
-
-def _region_names(lang: str) -> dict[str, str]:
-    table = api.load_regions()
-    column = "name_zh" if lang == "zh" else "name_en"
-    return {str(r): str(table.at[r, column]) for r in table.index}
-
 
 def scenario_titles(scenarios, lang: str) -> dict[str, str]:
     """{name: title in lang} from the comparison's `scenarios` table."""
@@ -368,7 +361,7 @@ def _table_slides(prs, title: str, footer: str, header: list[str], rows: list[li
 def target_rows(targets, names: list[str], lang: str, home: str) -> tuple[list[list], list[str]]:
     """The targets table's rows (target, years, goal, one cell per scenario) and the labels of the targets the
     model does not project under any scenario; a target of an area other than `home` is labelled with it."""
-    regions = _region_names(lang)
+    regions = services.region_names(lang)
     rows, not_modelled = [], []
     by = {(str(r["scenario"]), str(r["target"])): r for _, r in targets.iterrows()}
     for key in dict.fromkeys(str(k) for k in targets["target"]):
@@ -479,7 +472,7 @@ def comparison_brief(comparison, lang: str, region: str, indicator_charts: list[
     names = [str(n) for n in tables["scenarios"]["scenario"]]
     titles = scenario_titles(tables["scenarios"], lang)
     short = short_titles(titles)
-    region_name = _region_names(lang).get(region, region)
+    region_name = services.region_names(lang).get(region, region)
     size = comparison.size
     size_note = t(size.note_key(), lang, replicates=size.replicates, scale=size.scale)
     today = _dt.date.today().isoformat()

@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from jobsim.app import charts, services, state
+from jobsim.app import text
 from jobsim.app.text import LANGUAGES, t
 from jobsim.model import api
 
@@ -142,7 +143,5 @@ def amount(value: float) -> str:
 
 
 def unit_words(unit: str) -> str:
-    """A registry unit in the chosen language ('10k persons' -> 万人); a difference of two rates in points."""
-    if unit == "percentage points":
-        return t("percentage_points", lang())
-    return api.unit_text(unit, lang())
+    """A registry unit in the chosen language (text.unit_words)."""
+    return text.unit_words(unit, lang())

@@ -298,6 +298,16 @@ def status_text(status: str, lang: str) -> str:
     return status
 
 
+def unit_words(unit: str, lang: str) -> str:
+    """A registry unit in `lang` ('10k persons' -> 万人); a difference of two rates in percentage points (a
+    unit the registry does not have)."""
+    from jobsim.model import api
+
+    if unit == "percentage points":
+        return t("percentage_points", lang)
+    return api.unit_text(unit, lang)
+
+
 def t(key: str, lang: str, **values) -> str:
     """The app's word `key` in `lang`, with `{placeholders}` filled from `values`."""
     zh, en = WORDS[key]

@@ -17,7 +17,7 @@ from pptx import Presentation  # noqa: E402
 from pptx.oxml.ns import qn  # noqa: E402
 from pptx.util import Inches  # noqa: E402
 
-from jobsim.app import brief, charts  # noqa: E402
+from jobsim.app import brief, charts, services  # noqa: E402
 from jobsim.app.text import WORDS, t  # noqa: E402
 from jobsim.model import api  # noqa: E402
 
@@ -80,7 +80,7 @@ def test_opens_as_16_9_with_the_slides_in_order(deck, comparison):
     slides = list(prs.slides)
     assert len(slides) == 1 + len(charts_) + 3  # title, the charts, targets, differences, caveat
     first = "\n".join(_texts(slides[0]))
-    assert t("brief_title", lang, region=brief._region_names(lang)[REGION]) in first
+    assert t("brief_title", lang, region=services.region_names(lang)[REGION]) in first
     for k, (title, _) in enumerate(charts_, start=1):
         assert title in _texts(slides[k])
     assert t("target_table", lang) in _texts(slides[-3])
