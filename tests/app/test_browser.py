@@ -157,8 +157,14 @@ def test_chart_and_brief_downloads(compare_page):
     assert any(shape.shape_type == 13 for slide in deck.slides for shape in slide.shapes)  # a picture (chart)
 
 
-def test_language_switch_and_shared_url_reproduce_the_view(compare_page, browser):
-    page, url, home = compare_page
+def test_language_switch_and_shared_url_reproduce_the_view(server, browser):
+    # its own page, opened from a link with a changed lever: pytest-xdist may run this test in another
+    # process than the lever-change test, so it cannot rely on the state that test left
+    url, home = server
+    own = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = own.new_page()
+    page.goto(f"{url}/compare?cmp=jiangxi_more_posts&lv.loan_issuance_yuan=126,126,126,126,126")
+    _settled(page)
     page.get_by_text("English", exact=True).click()
     page.wait_for_function("() => window.location.search.includes('lang=en')", timeout=RUN_SECONDS * 1000)
     _settled(page)
@@ -174,3 +180,4 @@ def test_language_switch_and_shared_url_reproduce_the_view(compare_page, browser
     assert fresh.url == shared
     assert _fan_svg(fresh) == fan  # the same figures, drawn the same
     context.close()
+    own.close()
