@@ -57,6 +57,20 @@ POST_NONE, POST_PUBLIC_WELFARE, POST_GRASSROOTS = 0, 1, 2
 NEVER = np.iinfo(np.int32).min // 2  # month index meaning "never" for *_until fields
 
 
+def clamp(x, lo, hi):
+    """np.clip(x, lo, hi) as np.minimum(np.maximum(x, lo), hi): the same values, without np.clip's
+    overhead, which is most of its cost on the few hundred entries of a month's entrants or start-ups."""
+    return np.minimum(np.maximum(x, lo), hi)
+
+
+def row_mask(n: int, idx: np.ndarray) -> np.ndarray:
+    """A mask over n rows, True at `idx`. `rows[~row_mask(n, idx)[rows]]` is np.setdiff1d(rows, idx,
+    assume_unique=True), in the order of rows, without the sort np.isin makes."""
+    mask = np.zeros(n, bool)
+    mask[idx] = True
+    return mask
+
+
 @dataclass
 class MonthCounters:
     """Event counts of the current month, by area (agents, converted to persons on output)."""
@@ -108,7 +122,52 @@ class MonthCounters:
             arr.fill(0)
 
 
-class WorkerPopulation:
+class _ColumnArrays:
+    """Agents as one array per attribute (`ARRAYS`: name -> dtype), appended to in place.
+
+    Each attribute is a view of the first len(self) rows of a buffer with room to spare, so that adding
+    a month's entrants (or start-ups) writes only the new rows instead of copying every column
+    (np.concatenate of each column each month was a twentieth of a run's time at 1:1000)."""
+
+    ARRAYS: dict[str, type] = {}
+    GROWTH = 1.25  # a full buffer grows to this multiple of the rows needed (amortised appends)
+
+    def _set_columns(self, columns: dict[str, np.ndarray], kind: str) -> None:
+        n = len(columns["area"])
+        self._buffers = {}
+        for name, dtype in self.ARRAYS.items():
+            arr = np.asarray(columns[name], dtype=dtype)
+            if arr.shape != (n,):
+                raise ValueError(f"{kind} column {name}: shape {arr.shape}, expected ({n},)")
+            self._buffers[name] = arr
+            setattr(self, name, arr)
+
+    def __len__(self) -> int:
+        return len(self.area)
+
+    def _append_columns(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        """Add rows (one value per attribute each); returns their indices."""
+        start, k = len(self), len(columns["area"])
+        end = start + k
+        for name, dtype in self.ARRAYS.items():
+            buf = self._buffers[name]
+            if end > len(buf):
+                grown = np.empty(max(end, int(end * self.GROWTH) + 64), dtype)
+                grown[:start] = buf[:start]
+                buf = self._buffers[name] = grown
+            buf[start:end] = np.asarray(columns[name], dtype=dtype)
+            setattr(self, name, buf[:end])
+        return np.arange(start, end)
+
+    def _keep_rows(self, keep: np.ndarray) -> None:
+        """Keep only the rows where `keep` is True (in order)."""
+        for name in self.ARRAYS:
+            arr = getattr(self, name)[keep]
+            self._buffers[name] = arr
+            setattr(self, name, arr)
+
+
+class WorkerPopulation(_ColumnArrays):
     """Worker agents as arrays. Attributes (one entry per agent):
 
     area: city index; birth: birth month index (year*12 + month-1); male, college, urban (residence),
@@ -140,27 +199,16 @@ class WorkerPopulation:
 
     def __init__(self, columns: dict[str, np.ndarray], counters: MonthCounters):
         n = len(columns["area"])
-        columns = dict(columns, uid=np.arange(n))
         self.next_uid = n
-        for name, dtype in self.ARRAYS.items():
-            arr = np.asarray(columns[name], dtype=dtype)
-            if arr.shape != (n,):
-                raise ValueError(f"worker column {name}: shape {arr.shape}, expected ({n},)")
-            setattr(self, name, arr)
+        self._set_columns(dict(columns, uid=np.arange(n)), "worker")
         self.counters = counters
-
-    def __len__(self) -> int:
-        return len(self.area)
 
     # -- membership ---------------------------------------------------------------------------
     def append(self, columns: dict[str, np.ndarray], month: int) -> np.ndarray:
         """Add new entrants (their `status` is where they enter); record them as entries. Returns their indices."""
-        start = len(self)
         columns = dict(columns, uid=np.arange(self.next_uid, self.next_uid + len(columns["area"])))
-        for name, dtype in self.ARRAYS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(columns[name], dtype=dtype)]))
-        self.next_uid += len(columns["area"])
-        idx = np.arange(start, len(self))
+        idx = self._append_columns(columns)
+        self.next_uid += len(idx)
         c = self.counters
         to = self.status[idx].astype(np.int64)
         c.add_flows((self.area[idx].astype(np.int64) * N_SOURCES + ENTRY) * N_DESTINATIONS + to)
@@ -183,8 +231,7 @@ class WorkerPopulation:
         owner[has_owner & ~owner_alive] = -1
         has_owner = owner >= 0
         owner[has_owner] = new_index[owner[has_owner]]
-        for name in self.ARRAYS:
-            setattr(self, name, getattr(self, name)[keep])
+        self._keep_rows(keep)
 
     # -- the one way statuses change --------------------------------------------------------
     def transition(self, idx: np.ndarray, destination: int | np.ndarray, month: int,
@@ -203,38 +250,17 @@ class WorkerPopulation:
         src = self.status[idx].astype(np.int64)
         if np.any(src == GONE):
             raise RuntimeError("transition of a worker who has already left the population")
-        dst = np.broadcast_to(np.asarray(destination, dtype=np.int64), src.shape)
         area = self.area[idx].astype(np.int64)
+        if np.ndim(destination) == 0:
+            self._transition_to(idx, int(destination), month, programme, job_area, src, area)
+            return
+        dst = np.broadcast_to(np.asarray(destination, dtype=np.int64), src.shape)
         c.add_flows((area * N_SOURCES + src) * N_DESTINATIONS + dst)
         was_emp = _IS_EMPLOYED[src]
         is_emp = _IS_EMPLOYED[dst]
         entering = is_emp & ~was_emp
         if entering.any():
-            # Entry into employment: the moment re-employment, hard-to-employ placement and a pending
-            # rural transfer are counted. A transferred rural worker becomes an urban worker.
-            e, ea = idx[entering], area[entering]
-            workplace = ea if job_area is None else np.asarray(job_area, np.int64)[entering]
-            pending = self.transfer_pending[e]
-            if pending.any():
-                c.rural_transferred += np.bincount(ea[pending], minlength=c.n_areas)
-                self.urban[e[pending]] = True
-                self.transfer_pending[e[pending]] = False
-            c.reemployment += np.bincount(ea[self.registered[e]], minlength=c.n_areas)
-            c.hard_to_employ_placed += np.bincount(ea[self.hard[e]], minlength=c.n_areas)
-            urban_e = self.urban[e]
-            c.urban_job_entries += np.bincount(workplace[urban_e], minlength=c.n_areas)
-            # Kind of entry: 0 first job, 1 re-hire in the same year, 2 other, 3 programme placement.
-            last = self.last_job_end[e]
-            kind = np.where(last == NEVER, 0, np.where(last // 12 == month // 12, 1, 2))
-            kind[(dst[entering] == SUBSIDISED_POST) | programme] = 3
-            by_kind = np.bincount(workplace[urban_e] * 4 + kind[urban_e], minlength=c.n_areas * 4).reshape(c.n_areas, 4)
-            c.hires_first_job += by_kind[:, 0]
-            c.hires_rehire_same_year += by_kind[:, 1]
-            c.hires_other += by_kind[:, 2]
-            c.programme_placements += by_kind[:, 3]
-            self.registered[e] = False
-            self.hard[e] = False
-            self.ui_left[e] = 0
+            self._count_entries(idx, entering, area, job_area, (dst[entering] == SUBSIDISED_POST) | programme, month)
         self.last_job_end[idx[was_emp & ~is_emp]] = month
         attrition = was_emp & self.urban[idx] & ((dst == RETIRED) | (dst == DIED))
         if attrition.any():
@@ -251,8 +277,66 @@ class WorkerPopulation:
         self.firm[idx[(dst != EMPLOYED_FIRM) & (dst != SELF_EMPLOYED)]] = -1
         self.post_kind[idx[dst != SUBSIDISED_POST]] = POST_NONE
 
+    def _transition_to(self, idx: np.ndarray, dst: int, month: int, programme: bool,
+                       job_area: np.ndarray | None, src: np.ndarray, area: np.ndarray) -> None:
+        """`transition` to one destination, the way the model always calls it: the same updates as the
+        general path with the destination's tests made once instead of per worker (the hot path)."""
+        c = self.counters
+        c.add_flows((area * N_SOURCES + src) * N_DESTINATIONS + dst)
+        was_emp = _IS_EMPLOYED[src]
+        if _IS_EMPLOYED[dst]:
+            entering = ~was_emp
+            if entering.any():
+                self._count_entries(idx, entering, area, job_area, dst == SUBSIDISED_POST or programme, month)
+        else:
+            self.last_job_end[idx[was_emp]] = month
+            if dst == RETIRED or dst == DIED:
+                attrition = was_emp & self.urban[idx]
+                if attrition.any():
+                    workplace = area if job_area is None else np.asarray(job_area, np.int64)
+                    c.natural_attrition += np.bincount(workplace[attrition], minlength=c.n_areas)
+        self.status[idx] = GONE if dst >= N_STATUS else dst
+        self.since[idx] = month
+        if dst == UNEMPLOYED:
+            self.spell_start[idx[(src != IN_TRAINING) & (src != INTERNSHIP)]] = month
+        # Leaving a job or a programme clears what belonged to it.
+        if dst != EMPLOYED_FIRM and dst != SELF_EMPLOYED:
+            self.firm[idx] = -1
+        if dst != SUBSIDISED_POST:
+            self.post_kind[idx] = POST_NONE
 
-class FirmPopulation:
+    def _count_entries(self, idx: np.ndarray, entering: np.ndarray, area: np.ndarray, job_area: np.ndarray | None,
+                       placement: np.ndarray | bool, month: int) -> None:
+        """Entry into employment of idx[entering]: the moment re-employment, hard-to-employ placement and a
+        pending rural transfer are counted. A transferred rural worker becomes an urban worker.
+        `placement`: the entry is a programme placement (per entrant, or for all)."""
+        c = self.counters
+        e, ea = idx[entering], area[entering]
+        workplace = ea if job_area is None else np.asarray(job_area, np.int64)[entering]
+        pending = self.transfer_pending[e]
+        if pending.any():
+            c.rural_transferred += np.bincount(ea[pending], minlength=c.n_areas)
+            self.urban[e[pending]] = True
+            self.transfer_pending[e[pending]] = False
+        c.reemployment += np.bincount(ea[self.registered[e]], minlength=c.n_areas)
+        c.hard_to_employ_placed += np.bincount(ea[self.hard[e]], minlength=c.n_areas)
+        urban_e = self.urban[e]
+        c.urban_job_entries += np.bincount(workplace[urban_e], minlength=c.n_areas)
+        # Kind of entry: 0 first job, 1 re-hire in the same year, 2 other, 3 programme placement.
+        last = self.last_job_end[e]
+        kind = np.where(last == NEVER, 0, np.where(last // 12 == month // 12, 1, 2))
+        kind[placement] = 3
+        by_kind = np.bincount(workplace[urban_e] * 4 + kind[urban_e], minlength=c.n_areas * 4).reshape(c.n_areas, 4)
+        c.hires_first_job += by_kind[:, 0]
+        c.hires_rehire_same_year += by_kind[:, 1]
+        c.hires_other += by_kind[:, 2]
+        c.programme_placements += by_kind[:, 3]
+        self.registered[e] = False
+        self.hard[e] = False
+        self.ui_left[e] = 0
+
+
+class FirmPopulation(_ColumnArrays):
     """Firm agents as arrays; each stands for `scale` identical firms whose size equals its worker count.
 
     area, sector (0 industry, 1 services); demand: desired employment (worker agents);
@@ -270,18 +354,7 @@ class FirmPopulation:
     INDUSTRY, SERVICES = 0, 1
 
     def __init__(self, columns: dict[str, np.ndarray]):
-        n = len(columns["area"])
-        for name, dtype in self.ARRAYS.items():
-            arr = np.asarray(columns[name], dtype=dtype)
-            if arr.shape != (n,):
-                raise ValueError(f"firm column {name}: shape {arr.shape}, expected ({n},)")
-            setattr(self, name, arr)
-
-    def __len__(self) -> int:
-        return len(self.area)
+        self._set_columns(columns, "firm")
 
     def append(self, columns: dict[str, np.ndarray]) -> np.ndarray:
-        start = len(self)
-        for name, dtype in self.ARRAYS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(columns[name], dtype=dtype)]))
-        return np.arange(start, len(self))
+        return self._append_columns(columns)

@@ -78,6 +78,12 @@ class CounterDraws:
         BLOCK ids so the temporaries stay in cache (about 2.5 times faster at 250,000 ids; the same bits)."""
         ids = np.asarray(ids)
         offset = self.offset(month, slot)
+        if len(ids) <= BLOCK:  # one block: the same bits without the copy into `out`
+            z = _bits(offset, ids)
+            np.right_shift(z, _S11, out=z)
+            out = z.astype(np.float64)
+            out *= 2.0 ** -53
+            return out
         out = np.empty(len(ids), np.float64)
         for start in range(0, len(ids), BLOCK):
             z = _bits(offset, ids[start:start + BLOCK])

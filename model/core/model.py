@@ -249,7 +249,9 @@ class LabourMarketModel(mesa.Model):
         areas = self.workers.area[idx] if area is None else area
         if len(areas) == 0:
             return
-        w = np.broadcast_to(np.asarray(per_person if weights is None else weights, float), (len(areas),))
+        w = np.asarray(per_person if weights is None else weights, float)
+        # A per-person amount becomes a full array (np.broadcast_to costs more than the bincount at small sizes).
+        w = np.full(len(areas), float(w)) if w.ndim == 0 else np.broadcast_to(w, (len(areas),))
         self._tallies[name] += np.bincount(areas.astype(np.int64), weights=w, minlength=self.n_areas) * self.scale
 
     def tally_area(self, name: str, values: np.ndarray) -> None:
@@ -263,7 +265,8 @@ class LabourMarketModel(mesa.Model):
         """Agents by (area, urban, status) at this moment."""
         w = self.workers
         alive = w.status >= 0
-        key = (w.area[alive].astype(np.int64) * 2 + w.urban[alive]) * A.N_STATUS + w.status[alive]
+        # The key in int32 over every row, then the living rows: one fancy index instead of three.
+        key = ((w.area.astype(np.int32) * 2 + w.urban) * A.N_STATUS + w.status)[alive]
         return np.bincount(key, minlength=self.n_areas * 2 * A.N_STATUS).reshape(self.n_areas, 2, A.N_STATUS)
 
     # --- demography ---------------------------------------------------------------------------
@@ -275,7 +278,7 @@ class LabourMarketModel(mesa.Model):
         st = w.status
         retiring = np.flatnonzero((w.retire_month <= now) & (st >= 0) & (st != A.SUBSIDISED_POST)
                                   & (st != A.IN_TRAINING) & (st != A.INTERNSHIP))
-        retiring = np.setdiff1d(retiring, dies, assume_unique=True)
+        retiring = retiring[~A.row_mask(len(w), dies)[retiring]]  # np.setdiff1d(retiring, dies), same order
         # Record the exits first (owners leave as self-employed: natural attrition), then close the
         # businesses they owned (their staff become unemployed).
         owned = self._owned_firms(np.concatenate([dies, retiring]))
@@ -345,7 +348,7 @@ class LabourMarketModel(mesa.Model):
         level = self.demand_index[f.area, f.sector] * (1.0 + p["demand_level_shift"])
         path = f.base_demand * level
         total = np.bincount(f.area[incumbent], weights=path[incumbent], minlength=self.n_areas)
-        keep_share = np.clip(1.0 - self.displaced_demand / np.maximum(total, 1e-9), 0.0, 1.0)
+        keep_share = A.clamp(1.0 - self.displaced_demand / np.maximum(total, 1e-9), 0.0, 1.0)
         f.demand[incumbent] = path[incumbent] * keep_share[f.area[incumbent]]
         self._startup_exits()
 
@@ -401,16 +404,18 @@ class LabourMarketModel(mesa.Model):
         over = excess_rate[firm] > 0
         in_excess = emp[over]
         extra = in_excess[self.uniform("separations", in_excess, 1) < excess_rate[firm[over]]]
-        extra = np.setdiff1d(extra, ordinary, assume_unique=True)
+        extra = extra[~A.row_mask(len(w), ordinary)[extra]]  # np.setdiff1d(extra, ordinary), same order
         laid_off = np.concatenate([ordinary[self.uniform("separations", ordinary, 2) < p["layoff_share"]], extra])
-        w.transition(np.concatenate([ordinary, extra]), A.UNEMPLOYED, now)
+        separated = np.concatenate([ordinary, extra])
+        # Their jobs leave the firms' employment (counted before `transition` clears their firm).
+        employment -= np.bincount(w.firm[separated], minlength=len(f))
+        w.transition(separated, A.UNEMPLOYED, now)
         self.laid_off_this_month = np.concatenate([self.laid_off_this_month, laid_off])
         # Self-employed without a loan-backed firm close their business at the same rate.
         own = np.flatnonzero((w.status == A.SELF_EMPLOYED) & (w.firm < 0))
         closing = self.sample(own, p["separation_rate_monthly"], "separations", 3)
         w.transition(closing, A.UNEMPLOYED, now)
-        # Open vacancies: demand not yet filled.
-        employment = np.bincount(w.firm[w.status == A.EMPLOYED_FIRM], minlength=len(f)).astype(float)
+        # Open vacancies: demand not yet filled (closing own businesses leaves firm employment as it is).
         self.vacancies = np.where(f.alive, np.maximum(np.round(f.demand) - employment, 0), 0).astype(np.int64)
         self._withdraw_vacancies()
 

@@ -57,7 +57,7 @@ def retirement_month(birth: np.ndarray, male: np.ndarray, college: np.ndarray, p
         first_birth_month = reform_start_month - int(round(p[f"retirement_age_{group}"] * 12))
         step_birth_months = int(round(p[f"retirement_delay_step_birth_months_{group}"]))
         max_delay_months = int(round(p[f"retirement_delay_max_months_{group}"]))
-        delays.append(np.clip((birth - first_birth_month) // step_birth_months + 1, 0, max_delay_months))
+        delays.append(A.clamp((birth - first_birth_month) // step_birth_months + 1, 0, max_delay_months))
     d_men, d_cadre, d_worker = delays
     delay = np.where(male, d_men, np.where(college, d_cadre, d_worker)).astype(np.int64)
     return (month + delay).astype(np.int32)
@@ -68,7 +68,7 @@ def new_worker_columns(n: int, area: np.ndarray, status: np.ndarray, birth: np.n
                        p: dict[str, float], month: int) -> dict[str, np.ndarray]:
     """Columns for `n` new workers with defaults for everything the caller does not set."""
     rural_origin = ~urban
-    skill = np.clip(rng.normal(p["skill_mean"], p["skill_sd"], n) + p["college_skill_premium"] * college, 0.0, 1.0)
+    skill = A.clamp(rng.normal(p["skill_mean"], p["skill_sd"], n) + p["college_skill_premium"] * college, 0.0, 1.0)
     retire = retirement_month(birth, male, college, p)
     farm_exit = (birth + int(round(p["farm_exit_age"] * 12))).astype(np.int32)
     retire = np.where(status == A.FARM, np.maximum(retire, farm_exit), retire)

@@ -98,12 +98,12 @@ class TrainingProgramme(Programme):
         n_general = n_all - n_entre
 
         now = m.month
-        searching = w.status == A.UNEMPLOYED
-        recent_grad = (now - w.grad_month) <= int(round(p["recent_graduate_months"]))
+        searchers = np.flatnonzero(w.status == A.UNEMPLOYED)
+        recent_grad = (now - w.grad_month[searchers]) <= int(round(p["recent_graduate_months"]))
         groups = {
-            "unemployed": np.flatnonzero(searching & ~recent_grad),
+            "unemployed": searchers[~recent_grad],
             "rural": np.flatnonzero(w.status == A.FARM),
-            "graduates": np.flatnonzero(searching & recent_grad),
+            "graduates": searchers[recent_grad],
             "employed": np.flatnonzero((w.status == A.EMPLOYED_FIRM) & (w.trained_until < now)),
         }
         # Entrepreneurship trainees first (searchers and farm workers; trained ones more likely to borrow).
@@ -118,7 +118,7 @@ class TrainingProgramme(Programme):
         chosen = self._allocate(n_general, shares, pools)
         general = np.concatenate(chosen) if chosen else np.empty(0, np.int64)
         on_the_job = chosen[names.index("employed")]
-        off_the_job = np.setdiff1d(general, on_the_job, assume_unique=True)
+        off_the_job = general[~A.row_mask(len(w), on_the_job)[general]]  # np.setdiff1d(general, on_the_job)
 
         duration = int(round(p["training_duration_months"]))
         effect = int(round(p["training_effect_months"]))
@@ -254,7 +254,7 @@ class LoanProgramme(Programme):
         displaced = (1.0 - p["loan_additionality"]) * hires
         new = m.firms.append({
             "area": area, "sector": np.ones(n, np.int8), "demand": hires, "base_demand": hires,
-            "skill_req": np.clip(p["firm_skill_requirement_startup"] + self.stream.normal(0, p["firm_skill_requirement_sd"], n), 0, 1),
+            "skill_req": A.clamp(p["firm_skill_requirement_startup"] + self.stream.normal(0, p["firm_skill_requirement_sd"], n), 0.0, 1.0),
             "loan_backed": np.ones(n, bool),
             "birth": np.full(n, m.month), "owner": owner, "entre_owner": entre_owner,
             "alive": np.ones(n, bool), "displacement": displaced,
@@ -314,10 +314,11 @@ class PublicWelfarePosts(Programme):
         free = allowance - spent
         if free > 0:
             unemployed = w.status == A.UNEMPLOYED
-            age = m.month - w.birth
-            older = np.where(w.male, p["hard_to_employ_age_men"], p["hard_to_employ_age_women"]) * 12 <= age
             first = np.flatnonzero(unemployed & w.hard)
-            second = np.flatnonzero(unemployed & ~w.hard & w.registered & older)
+            registered = np.flatnonzero(unemployed & ~w.hard & w.registered)
+            age = m.month - w.birth[registered]
+            second = registered[np.where(w.male[registered], p["hard_to_employ_age_men"],
+                                         p["hard_to_employ_age_women"]) * 12 <= age]
             order = np.concatenate([self.order(first, 0), self.order(second, 1)])
             fits = np.cumsum(cost_of(order)) <= free + 1e-6
             new = order[fits]
@@ -366,11 +367,11 @@ class InternshipProgramme(Programme):
             kept = done[self.uniform(done, 0) < p["internship_retention"]]
             m.give_priority(kept)
         n = self.volume_quota(self.yearly())
-        age = m.month - w.birth
+        searchers = np.flatnonzero(w.status == A.UNEMPLOYED)
         youth_months = int(round(p["youth_age_max_years"] * 12))
-        recent_grad = (m.month - w.grad_month) <= int(round(p["recent_graduate_months"]))
-        youth = (w.status == A.UNEMPLOYED) & ((age < youth_months) | recent_grad)
-        new = self.pick(np.flatnonzero(youth), n, slot=1)
+        recent_grad = (m.month - w.grad_month[searchers]) <= int(round(p["recent_graduate_months"]))
+        youth = searchers[((m.month - w.birth[searchers]) < youth_months) | recent_grad]
+        new = self.pick(youth, n, slot=1)
         w.transition(new, A.INTERNSHIP, m.month)
         w.until[new] = m.month + int(round(p["internship_duration_months"]))
         self.used_this_year += len(new)
