@@ -130,7 +130,10 @@ class _ColumnArrays:
     (np.concatenate of each column each month was a twentieth of a run's time at 1:1000)."""
 
     ARRAYS: dict[str, type] = {}
-    GROWTH = 1.25  # a full buffer grows to this multiple of the rows needed (amortised appends)
+    # A full buffer grows to GROWTH times the rows needed plus SPARE_ROWS (amortised appends). Speed only:
+    # the numbers are the same for any values.
+    GROWTH = 1.25
+    SPARE_ROWS = 64
 
     def _set_columns(self, columns: dict[str, np.ndarray], kind: str) -> None:
         n = len(columns["area"])
@@ -152,7 +155,7 @@ class _ColumnArrays:
         for name, dtype in self.ARRAYS.items():
             buf = self._buffers[name]
             if end > len(buf):
-                grown = np.empty(max(end, int(end * self.GROWTH) + 64), dtype)
+                grown = np.empty(max(end, int(end * self.GROWTH) + self.SPARE_ROWS), dtype)
                 grown[:start] = buf[:start]
                 buf = self._buffers[name] = grown
             buf[start:end] = np.asarray(columns[name], dtype=dtype)

@@ -242,7 +242,9 @@ ALLOWED_LITERALS: dict[str, dict[float, str]] = {
                  53: "the mantissa bits of a double", 32: "a pair id packs its first int above 32 bits"},
     "agents.py": {3: "status code; the last kind of entry (0-3: first job, same-year re-hire, other, placement)",
                   4: "status code; the number of kinds of entry", 5: "status code", 6: "status code",
-                  7: "status code", 8: "number of statuses"},
+                  7: "status code", 8: "number of statuses",
+                  1.25: "growth of a full column buffer (speed only: the same numbers for any value)",
+                  64: "spare rows of a grown column buffer (speed only: the same numbers for any value)"},
     "matching.py": {1e-300: "numerical guard: a zero weight's key is made huge instead of infinite",
                     3: "slot (kind of counter-based draw) of the vacancy keys", 4: "slot of the searcher keys"},
     "model.py": {
