@@ -249,41 +249,26 @@ class WorkerPopulation(_ColumnArrays):
         the employer's locality) counts new urban jobs."""
         if len(idx) == 0:
             return
-        c = self.counters
         src = self.status[idx].astype(np.int64)
         if np.any(src == GONE):
             raise RuntimeError("transition of a worker who has already left the population")
         area = self.area[idx].astype(np.int64)
-        if np.ndim(destination) == 0:
+        if np.ndim(destination) == 0:  # how the model calls it
             self._transition_to(idx, int(destination), month, programme, job_area, src, area)
             return
+        # Several destinations: each group of workers in turn (the moves of different workers are
+        # independent, and the counts they add are sums, so the order of the groups does not matter).
         dst = np.broadcast_to(np.asarray(destination, dtype=np.int64), src.shape)
-        c.add_flows((area * N_SOURCES + src) * N_DESTINATIONS + dst)
-        was_emp = _IS_EMPLOYED[src]
-        is_emp = _IS_EMPLOYED[dst]
-        entering = is_emp & ~was_emp
-        if entering.any():
-            self._count_entries(idx, entering, area, job_area, (dst[entering] == SUBSIDISED_POST) | programme, month)
-        self.last_job_end[idx[was_emp & ~is_emp]] = month
-        attrition = was_emp & self.urban[idx] & ((dst == RETIRED) | (dst == DIED))
-        if attrition.any():
-            workplace = area if job_area is None else np.asarray(job_area, np.int64)
-            c.natural_attrition += np.bincount(workplace[attrition], minlength=c.n_areas)
-        leaving = dst >= N_STATUS
-        new_status = dst.astype(np.int8)
-        new_status[leaving] = GONE
-        self.status[idx] = new_status
-        self.since[idx] = month
-        back_from_programme = (src == IN_TRAINING) | (src == INTERNSHIP)
-        self.spell_start[idx[(dst == UNEMPLOYED) & ~back_from_programme]] = month
-        # Leaving a job or a programme clears what belonged to it.
-        self.firm[idx[(dst != EMPLOYED_FIRM) & (dst != SELF_EMPLOYED)]] = -1
-        self.post_kind[idx[dst != SUBSIDISED_POST]] = POST_NONE
+        job_area = None if job_area is None else np.asarray(job_area, np.int64)
+        for d in np.unique(dst):
+            group = dst == d
+            self._transition_to(idx[group], int(d), month, programme, None if job_area is None else job_area[group],
+                                src[group], area[group])
 
     def _transition_to(self, idx: np.ndarray, dst: int, month: int, programme: bool,
                        job_area: np.ndarray | None, src: np.ndarray, area: np.ndarray) -> None:
-        """`transition` to one destination, the way the model always calls it: the same updates as the
-        general path with the destination's tests made once instead of per worker (the hot path)."""
+        """`transition` of workers `idx` (statuses `src`, areas `area`) to one destination `dst`: its tests
+        made once for all of them instead of per worker (the monthly hot path)."""
         c = self.counters
         c.add_flows((area * N_SOURCES + src) * N_DESTINATIONS + dst)
         was_emp = _IS_EMPLOYED[src]
@@ -309,10 +294,10 @@ class WorkerPopulation(_ColumnArrays):
             self.post_kind[idx] = POST_NONE
 
     def _count_entries(self, idx: np.ndarray, entering: np.ndarray, area: np.ndarray, job_area: np.ndarray | None,
-                       placement: np.ndarray | bool, month: int) -> None:
+                       placement: bool, month: int) -> None:
         """Entry into employment of idx[entering]: the moment re-employment, hard-to-employ placement and a
         pending rural transfer are counted. A transferred rural worker becomes an urban worker.
-        `placement`: the entry is a programme placement (per entrant, or for all)."""
+        `placement`: the entries are programme placements."""
         c = self.counters
         e, ea = idx[entering], area[entering]
         workplace = ea if job_area is None else np.asarray(job_area, np.int64)[entering]

@@ -32,26 +32,92 @@ def _state(w: A.WorkerPopulation) -> dict[str, np.ndarray]:
     return {**{name: getattr(w, name).copy() for name in A.WorkerPopulation.ARRAYS}, **counters}
 
 
-@pytest.mark.parametrize("destination", list(range(A.N_STATUS)) + [A.RETIRED, A.DIED, A.MIGRATED_OUT])
-@pytest.mark.parametrize("programme", [False, True])
-def test_a_transition_to_one_destination_equals_the_general_path(stepped_model, destination, programme):
-    base = stepped_model.workers
-    living = np.flatnonzero(base.status >= 0)
-    idx = np.sort(np.random.default_rng(destination).choice(living, size=len(living) // 3, replace=False))
-    statuses = set(base.status[idx].tolist())
-    assert len(statuses) >= 6, f"the sample covers only statuses {statuses}: the comparison would miss cases"
-    job_area = stepped_model.job_area(idx)
-    fast, general = copy.deepcopy(base), copy.deepcopy(base)
-    fast.counters.reset()
-    general.counters.reset()
-    month = stepped_model.month + 1
-    fast.transition(idx, destination, month, programme=programme, job_area=job_area)
-    general.transition(idx, np.full(len(idx), destination), month, programme=programme, job_area=job_area)
-    a, b = _state(fast), _state(general)
+def _reference_transition(w: A.WorkerPopulation, idx, destination, month, programme=False, job_area=None) -> None:
+    """`WorkerPopulation.transition` as it was before the one-destination fast path (commit 1bb6385): every
+    test made per worker. Kept here, frozen, as the reference the fast path must equal."""
+    c = w.counters
+    src = w.status[idx].astype(np.int64)
+    dst = np.broadcast_to(np.asarray(destination, dtype=np.int64), src.shape)
+    area = w.area[idx].astype(np.int64)
+    c.add_flows((area * A.N_SOURCES + src) * A.N_DESTINATIONS + dst)
+    was_emp, is_emp = A._IS_EMPLOYED[src], A._IS_EMPLOYED[dst]
+    entering = is_emp & ~was_emp
+    if entering.any():
+        e, ea = idx[entering], area[entering]
+        workplace = ea if job_area is None else np.asarray(job_area, np.int64)[entering]
+        pending = w.transfer_pending[e]
+        if pending.any():
+            c.rural_transferred += np.bincount(ea[pending], minlength=c.n_areas)
+            w.urban[e[pending]] = True
+            w.transfer_pending[e[pending]] = False
+        c.reemployment += np.bincount(ea[w.registered[e]], minlength=c.n_areas)
+        c.hard_to_employ_placed += np.bincount(ea[w.hard[e]], minlength=c.n_areas)
+        urban_e = w.urban[e]
+        c.urban_job_entries += np.bincount(workplace[urban_e], minlength=c.n_areas)
+        last = w.last_job_end[e]
+        kind = np.where(last == A.NEVER, 0, np.where(last // 12 == month // 12, 1, 2))
+        kind[(dst[entering] == A.SUBSIDISED_POST) | programme] = 3
+        by_kind = np.bincount(workplace[urban_e] * 4 + kind[urban_e], minlength=c.n_areas * 4).reshape(c.n_areas, 4)
+        c.hires_first_job += by_kind[:, 0]
+        c.hires_rehire_same_year += by_kind[:, 1]
+        c.hires_other += by_kind[:, 2]
+        c.programme_placements += by_kind[:, 3]
+        w.registered[e] = False
+        w.hard[e] = False
+        w.ui_left[e] = 0
+    w.last_job_end[idx[was_emp & ~is_emp]] = month
+    attrition = was_emp & w.urban[idx] & ((dst == A.RETIRED) | (dst == A.DIED))
+    if attrition.any():
+        workplace = area if job_area is None else np.asarray(job_area, np.int64)
+        c.natural_attrition += np.bincount(workplace[attrition], minlength=c.n_areas)
+    new_status = dst.astype(np.int8)
+    new_status[dst >= A.N_STATUS] = A.GONE
+    w.status[idx] = new_status
+    w.since[idx] = month
+    back_from_programme = (src == A.IN_TRAINING) | (src == A.INTERNSHIP)
+    w.spell_start[idx[(dst == A.UNEMPLOYED) & ~back_from_programme]] = month
+    w.firm[idx[(dst != A.EMPLOYED_FIRM) & (dst != A.SELF_EMPLOYED)]] = -1
+    w.post_kind[idx[dst != A.SUBSIDISED_POST]] = A.POST_NONE
+
+
+DESTINATIONS = list(range(A.N_STATUS)) + [A.RETIRED, A.DIED, A.MIGRATED_OUT]
+
+
+def _compare_with_reference(model, idx, destination, programme) -> None:
+    base = model.workers
+    job_area = model.job_area(idx)
+    new, ref = copy.deepcopy(base), copy.deepcopy(base)
+    new.counters.reset()
+    ref.counters.reset()
+    month = model.month + 1
+    new.transition(idx, destination, month, programme=programme, job_area=job_area)
+    _reference_transition(ref, idx, destination, month, programme=programme, job_area=job_area)
+    a, b = _state(new), _state(ref)
     for name in a:
         assert a[name].dtype == b[name].dtype, name
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
     assert a["flows"].sum() == len(idx)
+
+
+def _sample(model, seed: int) -> np.ndarray:
+    living = np.flatnonzero(model.workers.status >= 0)
+    idx = np.sort(np.random.default_rng(seed).choice(living, size=len(living) // 3, replace=False))
+    statuses = set(model.workers.status[idx].tolist())
+    assert len(statuses) >= 6, f"the sample covers only statuses {statuses}: the comparison would miss cases"
+    return idx
+
+
+@pytest.mark.parametrize("destination", DESTINATIONS)
+@pytest.mark.parametrize("programme", [False, True])
+def test_a_transition_to_one_destination_equals_the_per_worker_reference(stepped_model, destination, programme):
+    _compare_with_reference(stepped_model, _sample(stepped_model, destination), destination, programme)
+
+
+@pytest.mark.parametrize("programme", [False, True])
+def test_a_transition_to_mixed_destinations_equals_the_per_worker_reference(stepped_model, programme):
+    idx = _sample(stepped_model, 3)
+    destinations = np.random.default_rng(7).choice(DESTINATIONS, size=len(idx))
+    _compare_with_reference(stepped_model, idx, destinations, programme)
 
 
 def test_appends_into_spare_room_equal_concatenation(stepped_model):
