@@ -4,7 +4,9 @@ first made at commit 5a93a9c, before the one-house refactor, which kept every ou
 (credible economics) changed the model's behaviour on purpose and regenerated them in its own commit; issue
 10 regenerated the Fuzhou 2024-2026 file (its run now rolls the 2020 structure forward first) and kept the
 old one as the same run without spin-up; issue 10, item 1 (counter-based draws per agent) changed the numbers
-drawn on purpose and regenerated every file. A refactor must leave them untouched; a change of behaviour on
+drawn on purpose and regenerated every file. The faster month of issue 11, item 2 (commits 0f629e0 and b71b85b: one-destination
+transitions, appends into spare room, row masks for np.setdiff1d) was a pure refactor and left every file
+untouched, as this test shows. A refactor must leave them untouched; a change of behaviour on
 purpose regenerates them and says so."""
 
 from __future__ import annotations
