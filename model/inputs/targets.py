@@ -271,7 +271,22 @@ def target_set_names(extra: list[Path] | None = None) -> list[str]:
 
 
 def target_set(name: str, extra: list[Path] | None = None) -> list[Target]:
-    """The targets of a named set; an unknown name raises TargetError listing the names."""
+    """The targets of a named set; an unknown name raises TargetError listing the names.
+
+    Remembered per set and per state of the files it is read from (each file's path, modification time
+    and size, and the registry's): a comparison asks for the same set dozens of times, and building it
+    from the table each time cost more than judging it."""
+    files = [targets_path(), *data_files("targets.csv")[1:], *(Path(p) for p in (extra or []))]
+    key = tuple(file_key(Path(p)) for p in files)
+    return list(_target_set(str(name), key, _registry_key(), tuple(str(p) for p in (extra or []))))
+
+
+@lru_cache(maxsize=64)
+def _target_set(name: str, _files: tuple, _registry: tuple, extra: tuple[str, ...]) -> tuple[Target, ...]:
+    return tuple(_read_target_set(name, [Path(p) for p in extra] or None))
+
+
+def _read_target_set(name: str, extra: list[Path] | None) -> list[Target]:
     df = load_targets(extra)
     rows = df[df["target_set"] == name]
     if rows.empty:

@@ -29,14 +29,29 @@ LEVER_YEAR_DIM = "lever_year"  # not "year": a `year` dimension would clash with
 TIME_DIM = "time"
 
 
+@lru_cache(maxsize=None)
+def _kind_rules() -> dict[str, tuple[str, str]]:
+    """kind -> (yearly_aggregation, cell_method) from the kinds table, read once: looked up for every variable
+    of every yearly table, where a DataFrame lookup each time costs more than the aggregation."""
+    table = kinds()
+    return {str(k): (str(table.at[k, "yearly_aggregation"]), str(table.at[k, "cell_method"])) for k in table.index}
+
+
+def _kind_rule(kind: str) -> tuple[str, str]:
+    rules = _kind_rules()
+    if kind not in rules:
+        raise KeyError(f"kind {kind!r} is not in data/registry/kinds.csv; known: {', '.join(rules)}")
+    return rules[kind]
+
+
 def yearly_aggregation(kind: str) -> str:
     """How a year's value is made from its months for `kind`: sum, mean or last."""
-    return str(kinds().at[kind, "yearly_aggregation"])
+    return _kind_rule(kind)[0]
 
 
 def cell_methods(kind: str, dim: str = TIME_DIM) -> str:
     """The CF cell_methods of a variable of `kind` along `dim`, e.g. "time: sum"."""
-    return f"{dim}: {kinds().at[kind, 'cell_method']}"
+    return f"{dim}: {_kind_rule(kind)[1]}"
 
 
 def cf_units(unit: str) -> str:

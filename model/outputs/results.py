@@ -10,6 +10,8 @@ an 'about' band within the tolerance either side; each row says how its target w
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -37,9 +39,14 @@ ROUNDING_SLACK = 1e-9
 
 
 def variable_kinds() -> dict[str, str]:
-    """Model variable -> kind (flow, stock, rate) from the indicator registry."""
+    """Model variable -> kind (flow, stock, rate) from the indicator registry (a new dict: the caller's)."""
+    return dict(_variable_kinds())
+
+
+@lru_cache(maxsize=None)
+def _variable_kinds() -> tuple[tuple[str, str], ...]:
     mod = modelled_indicators()
-    return dict(zip(mod["model_variable"], mod["kind"]))
+    return tuple(zip(mod["model_variable"], mod["kind"]))
 
 
 def yearly(ds: xr.Dataset) -> xr.Dataset:
@@ -54,20 +61,20 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
     through groupby."""
     kinds = variable_kinds()
     out = {}
-    years = ds["time"].dt.year
     whole = _whole_years(ds)
     for name, kind in kinds.items():
         if name not in ds:
             continue
         how = yearly_aggregation(kind)
-        if whole is not None and not (how == "sum" and bool(np.isnan(ds[name].values).any())):
-            axis = ds[name].dims.index("time")
-            values = np.moveaxis(yearly_by_kind(np.moveaxis(ds[name].values, axis, 0), kind), 0, axis)
-            da = xr.Variable(tuple("year" if d == "time" else d for d in ds[name].dims), values)
+        var = ds.variables[name]  # the Variable: ds[name] would build a DataArray with every coordinate
+        if whole is not None and not (how == "sum" and bool(np.isnan(var.values).any())):
+            axis = var.dims.index("time")
+            values = np.moveaxis(yearly_by_kind(np.moveaxis(var.values, axis, 0), kind), 0, axis)
+            da = xr.Variable(tuple("year" if d == "time" else d for d in var.dims), values)
         else:
-            grouped = ds[name].groupby(years.rename("year"))
+            grouped = ds[name].groupby(ds["time"].dt.year.rename("year"))
             da = grouped.sum("time") if how == "sum" else grouped.mean("time") if how == "mean" else grouped.last()
-        da.attrs = dict(ds[name].attrs)
+        da.attrs = dict(var.attrs)
         if "cell_methods" in da.attrs:
             da.attrs["cell_methods"] = cell_methods(kind, "year")
         out[name] = da
@@ -96,6 +103,11 @@ def _whole_years(ds: xr.Dataset) -> np.ndarray | None:
 
 def display_unit(variable: str) -> tuple[str, float]:
     """The planners' unit of a model variable and the factor from base units to it."""
+    return _display_unit(variable, id(indicators()))
+
+
+@lru_cache(maxsize=256)
+def _display_unit(variable: str, _table: int) -> tuple[str, float]:
     ind = indicators()
     row = ind[ind["model_variable"] == variable].iloc[0]
     unit = str(row["unit"])
@@ -143,13 +155,16 @@ def evaluate_targets(ds: xr.Dataset, targets: list[Target]) -> pd.DataFrame:
     year_list = [int(v) for v in y["year"].values]
     years = set(year_list)
     areas = set(str(a) for a in ds["area"].values)
-    by_variable_area: dict[tuple[str, str], np.ndarray] = {}
+    area_index = y.indexes["area"]
+    by_variable: dict[str, np.ndarray] = {}
 
     def values_of(variable: str, area: str) -> np.ndarray:
-        """(replicate, year) values of one variable in one area, in base units (read once per pair)."""
-        if (variable, area) not in by_variable_area:
-            by_variable_area[(variable, area)] = y[variable].sel(area=area).transpose("replicate", "year").values
-        return by_variable_area[(variable, area)]
+        """(replicate, year) values of one variable in one area, in base units (each variable put in
+        (replicate, year, area) order once, on the Variable: a region with its cities has over a hundred
+        targets, and a DataArray selection per target cost more than judging it)."""
+        if variable not in by_variable:
+            by_variable[variable] = y.variables[variable].transpose("replicate", "year", "area").values
+        return by_variable[variable][:, :, area_index.get_loc(area)]
 
     rows = []
     for t in targets:
@@ -228,10 +243,12 @@ def period_totals(ds: xr.Dataset, area: str | None = None) -> pd.DataFrame:
     y = yearly(ds)
     area = area or str(ds["area"].values[0])
     kinds = variable_kinds()
+    at = y.indexes["area"].get_loc(area)
     cols = {}
     for v in y.data_vars:
-        da = y[v].sel(area=area)
-        cols[v] = (da.sum("year") if kinds[v] == "flow" else da.mean("year") if kinds[v] == "rate" else da.isel(year=-1)).values
+        # on the Variable (the same reductions as on a DataArray, without building one per variable)
+        var = y.variables[v].isel(area=at)
+        cols[v] = (var.sum("year") if kinds[v] == "flow" else var.mean("year") if kinds[v] == "rate" else var.isel(year=-1)).values
     return pd.DataFrame(cols)
 
 

@@ -354,3 +354,19 @@ def test_every_problem_is_collected_and_the_message_stays_one_line(tmp_path):
         load_targets(extra=[path])
     assert len(exc.value.problems) == 3
     assert "\n" not in str(exc.value) and "(and 2 more problems)" in str(exc.value)
+
+
+def test_a_remembered_target_set_follows_its_file(tmp_path):
+    """target_set is remembered per state of its files: asking again gives equal targets (a new list each
+    time, so a caller's change stays the caller's), and an edited file gives the edited targets."""
+    path = _write(tmp_path, GOOD)
+    first = target_set("mine", extra=[path])
+    again = target_set("mine", extra=[path])
+    assert first == again and first is not again
+    again.clear()
+    assert target_set("mine", extra=[path]) == first
+    edited = GOOD.replace(",210,", ",2100,")
+    assert edited != GOOD
+    _write(tmp_path, edited)  # another size, whatever the clock's resolution
+    (t,) = target_set("mine", extra=[path])
+    assert t.value == 2100
