@@ -29,6 +29,9 @@ PREVIEW_REPLICATES = 4  # enough for a median and a rough range; "full precision
 PREVIEW_SCALE_FACTOR = 10  # persons per agent, times the scenario's own (1:1000 -> 1:10,000 for Jiangxi)
 MAX_UPLOAD_BYTES = 1_000_000  # a scenario file is a few kB; refuse anything over 1 MB before reading it
 CACHE_ENTRIES = 64  # preview ensembles kept per server (a few MB each at preview size)
+# Worker processes the server keeps for previews (at most the machine's cores; 1 runs them in the server).
+PREVIEW_WORKERS_VARIABLE = "JOBSIM_APP_PREVIEW_WORKERS"
+PREVIEW_WORKERS = 2
 
 
 def app_home() -> Path:
@@ -135,12 +138,41 @@ def _scenario_key(s) -> str:
     return api.scenario_to_yaml(s)
 
 
+def preview_workers() -> int:
+    """How many worker processes run the previews: JOBSIM_APP_PREVIEW_WORKERS, default PREVIEW_WORKERS, never
+    more than the machine's cores."""
+    raw = os.environ.get(PREVIEW_WORKERS_VARIABLE, "").strip()
+    try:
+        wanted = int(raw) if raw else PREVIEW_WORKERS
+    except ValueError:
+        raise ValueError(f"{PREVIEW_WORKERS_VARIABLE}={raw!r}: give a whole number of worker processes (1 runs "
+                         "previews in the server)") from None
+    return max(1, min(wanted, os.cpu_count() or 1))
+
+
+@st.cache_resource(show_spinner=False)
+def preview_pool(workers: int):
+    """The server's kept worker processes for previews (None for one worker), started and warmed once: a
+    warm pool of two runs a four-replicate preview in about two thirds of the time of one replicate after
+    another, a pool started for each preview is slower than either (its workers' imports cost more than
+    the preview)."""
+    if workers < 2:
+        return None
+    pool = api.KeptProcessEvaluator(workers)
+    pool.warm_up(api.prepare_worker, range(workers))
+    return pool
+
+
+def start_preview_pool() -> None:
+    """Start (and warm) the previews' workers now, so that the first preview finds them ready."""
+    preview_pool(preview_workers())
+
+
 @st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
 def _preview_run(scenario_yaml: str, replicates: int, seed: int, scale: float):
     s = api.scenario_from_yaml(scenario_yaml, source="<app scenario>")
-    # In this process, one replicate after another: a preview's four replicates take about a second, and a
-    # pool of worker processes kept by the server measured slower here (3-4 s) than running them in turn.
-    return api.run_plan(api.plan_ensemble(s, replicates, seed, scale))
+    # The same numbers wherever the replicates run (each is a pure function of its spec).
+    return api.run_plan(api.plan_ensemble(s, replicates, seed, scale), evaluator=preview_pool(preview_workers()))
 
 
 def _full_run(s, size: RunSize, seed: int, progress: Callable[[int, int], None] | None):
@@ -162,12 +194,14 @@ class Comparison:
     size: RunSize
     served: int  # runs served from the catalogue (full precision only)
     plan: object
+    key: str = ""  # the request (every scenario as run, replicates, seed, scale): what the caches below key on
 
 
 def compare(scenarios: Sequence, size: RunSize, progress: Callable[[int, int], None] | None = None) -> Comparison:
     """Run (or fetch) every scenario at `size` with the baseline's seed, and compare them against the first."""
     plan = api.plan_comparison(list(scenarios), replicates=size.replicates, scale=size.scale)
     runs, served = {}, 0
+    texts = [_scenario_key(s) for s in plan.scenarios]  # each written once: a dozen YAML dumps cost 0.1 s a page
     for k, s in enumerate(plan.scenarios):
         def step(done: int, total: int, offset: int = k * plan.replicates) -> None:
             if progress is not None:
@@ -177,19 +211,27 @@ def compare(scenarios: Sequence, size: RunSize, progress: Callable[[int, int], N
             runs[s.name], was_served = _full_run(s, size, plan.seed, step)
             served += int(was_served)
         else:
-            runs[s.name] = _preview_run(_scenario_key(s), plan.replicates, plan.seed, plan.scale)
+            runs[s.name] = _preview_run(texts[k], plan.replicates, plan.seed, plan.scale)
         step(plan.replicates, plan.replicates)
-    return Comparison(runs, _compare_cached(plan, runs), size, served, plan)
-
-
-def _compare_cached(plan, runs):
-    key = "|".join(_scenario_key(s) for s in plan.scenarios) + f"|{plan.replicates}|{plan.seed}|{plan.scale}"
-    return _comparison_dataset(hashlib.sha256(key.encode()).hexdigest(), plan, runs)
+    key = hashlib.sha256(("|".join(texts) + f"|{plan.replicates}|{plan.seed}|{plan.scale}").encode()).hexdigest()
+    return Comparison(runs, _comparison_dataset(key, plan, runs), size, served, plan, key)
 
 
 @st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
 def _comparison_dataset(key: str, _plan, _runs):
     return api.compare_runs(_plan, _runs)
+
+
+def comparison_tables(result: Comparison) -> dict:
+    """api.comparison_tables of a comparison, kept with its request (redrawing a page asks again)."""
+    if not result.key:
+        return api.comparison_tables(result.dataset)
+    return _comparison_tables(result.key, result.dataset)
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def _comparison_tables(key: str, _ds) -> dict:
+    return api.comparison_tables(_ds)
 
 
 # ---- the Trust page -----------------------------------------------------------------------------------
@@ -469,8 +511,7 @@ def sensitivity_intervals(table):
 def city_targets(result: Comparison, scenario_name: str, target_set: str, region: str, lang: str):
     """The cities of `region` against their targets in `target_set` (api.area_targets) for one scenario of
     a comparison, cached with the comparison's request."""
-    key = "|".join(_scenario_key(s) for s in result.plan.scenarios) + \
-        f"|{result.plan.replicates}|{result.plan.seed}|{result.plan.scale}|{scenario_name}|{target_set}|{region}|{lang}"
+    key = f"{result.key}|{scenario_name}|{target_set}|{region}|{lang}"
     baseline = result.plan.baseline
     return _city_targets(hashlib.sha256(key.encode()).hexdigest(), result.runs[scenario_name],
                          baseline.with_changes(targets=target_set), region, lang)

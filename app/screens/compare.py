@@ -75,7 +75,7 @@ if result.served:
     st.info(t("from_catalogue", lang))
 layout.size_note(size)
 ds = result.dataset
-tables = api.comparison_tables(ds)
+tables = services.comparison_tables(result)
 titles = dict(zip(tables["scenarios"]["scenario"], tables["scenarios"][title_column]))
 
 # ---- fan charts ----

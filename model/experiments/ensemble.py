@@ -149,6 +149,21 @@ def run_spec(spec: RunSpec) -> xr.Dataset:
     return run_dataset(model.recorder)
 
 
+def prepare_worker(_task: object = None) -> int:
+    """A worker's warm-up (`KeptProcessEvaluator.warm_up`): import what `run_spec` needs and load the tables
+    the model reads, so that the worker's first real run costs what the others do; returns its pid."""
+    import os
+
+    from jobsim.model.core import model  # noqa: F401  (the model and the agents' layers)
+    from jobsim.model.inputs.registry import indicators
+
+    indicators()
+    # xarray imports dask.array (when installed) the first time it makes a variable, to recognise dask
+    # arrays: about 1 s, more than a preview replicate's whole run.
+    xr.Dataset({"warm": ("x", np.zeros(1))})
+    return os.getpid()
+
+
 def run_plan(plan: EnsemblePlan, evaluator: Evaluator | None = None, workers: int = 1,
              progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
     """Run every spec of `plan` (with `evaluator`, or one chosen for `workers`) -> labelled Dataset."""

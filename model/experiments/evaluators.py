@@ -4,7 +4,8 @@ An evaluator maps a top-level function over tasks and yields the results in task
 result of an ensemble never depends on who ran it. `SequentialEvaluator` runs in this process;
 `ProcessEvaluator` in local worker processes, started with `fork` or `spawn` (the function and its
 tasks are pickled, nothing is taken from module globals, so both work); the experiments issue adds
-Dask. Evaluators are context managers, as EMA Workbench's are: the pool lives as long as the `with`.
+Dask. Evaluators are context managers, as EMA Workbench's are: the pool lives as long as the `with`
+(`KeptProcessEvaluator`'s lives on, for a server that runs many small ensembles).
 
     with ProcessEvaluator(workers=2) as ev:
         results = list(ev.map(run_spec, specs))
@@ -138,6 +139,57 @@ class ProcessEvaluator:
         if self._pool is None:
             raise RuntimeError("use a ProcessEvaluator inside `with` (it owns a pool of processes)")
         return self._pool.map(fn, list(tasks))
+
+
+class KeptProcessEvaluator(ProcessEvaluator):
+    """A ProcessEvaluator whose workers outlive each `with`: for a long-lived process (the app's server)
+    that runs many small ensembles. Starting workers and importing jobsim into them costs about 1.5 s of
+    CPU each, more than a preview's whole ensemble, so a pool made for every ensemble is slower than
+    running in turn; a kept, warmed pool runs a four-replicate preview on two workers in about two thirds
+    of the time of one after another (benchmarks/README.md, "The app").
+
+    Entering starts the workers if they are not running; leaving keeps them, unless the block raised (the
+    pool is stopped, and the next `with` starts a fresh one). `warm_up(fn, tasks)` sends tasks (without
+    waiting) that import and load what a run needs; `close()` ends the workers. Default start method:
+    forkserver where the platform has it, since forking a server that runs threads is unsafe."""
+
+    def __init__(self, workers: int = 2, start_method: str | None = None):
+        if start_method is None and "forkserver" in multiprocessing.get_all_start_methods():
+            start_method = "forkserver"
+        super().__init__(workers, start_method)
+        self._lock = threading.Lock()  # one ensemble at a time; a server runs sessions in threads
+
+    def __enter__(self) -> "KeptProcessEvaluator":
+        self._lock.acquire()
+        try:
+            if self._pool is None:
+                super().__enter__()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is not None:
+                super().__exit__(exc_type, exc, tb)  # stops the workers; the next `with` starts fresh ones
+        finally:
+            self._lock.release()
+
+    def warm_up(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> None:
+        """Send `tasks` to the workers without waiting for them (one per worker: the first task a worker
+        runs pays its imports)."""
+        with self._lock:
+            if self._pool is None:
+                super().__enter__()
+            for task in tasks:
+                self._pool.submit(fn, task)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

@@ -44,3 +44,68 @@ def test_start_method_from_environment(monkeypatch):
     monkeypatch.setenv("JOBSIM_START_METHOD", "teleport")
     with pytest.raises(ValueError, match="JOBSIM_START_METHOD='teleport'"):
         default_start_method()
+
+
+# ---- a pool kept across ensembles (the app's previews) ------------------------------------------------
+
+def _pid(_task) -> int:
+    import os
+
+    return os.getpid()
+
+
+def _fail(x: int) -> int:
+    if x == 2:
+        raise ValueError("task 2 fails")
+    return x
+
+
+def test_a_kept_pool_reuses_its_workers_and_gives_the_sequential_numbers():
+    """Two ensembles through one KeptProcessEvaluator: the same worker processes serve both (nothing is
+    started for the second), and each equals the sequential run bit for bit."""
+    from jobsim.model.experiments.evaluators import KeptProcessEvaluator
+
+    scenario = api.load_scenario(SCENARIO)
+    kwargs = dict(replicates=3, scale=4000, use_calibrated=False)
+    pool = KeptProcessEvaluator(2)
+    try:
+        assert pool.start_method == "forkserver"  # a server's threads make fork unsafe
+        pool.warm_up(api.prepare_worker, range(2))
+        with pool:
+            seen = set(pool.map(_pid, range(6)))
+        started = set(pool._pool._processes)  # the worker processes, by pid
+        assert len(started) == 2 and seen <= started
+        here = api.run(scenario, evaluator=SequentialEvaluator(), **kwargs)
+        there = api.run(scenario, evaluator=pool, **kwargs)
+        for name in here.data_vars:
+            assert np.array_equal(here[name].values, there[name].values, equal_nan=True), name
+        api.run(scenario, evaluator=pool, seed=5, **kwargs)
+        with pool:
+            seen |= set(pool.map(_pid, range(6)))
+        assert set(pool._pool._processes) == started and seen <= started  # nothing was started again
+    finally:
+        pool.close()
+    with pytest.raises(RuntimeError, match="inside `with`"):
+        pool.map(_square, [1])
+
+
+def test_a_kept_pool_starts_afresh_after_a_failed_ensemble():
+    from jobsim.model.experiments.evaluators import KeptProcessEvaluator
+
+    pool = KeptProcessEvaluator(2)
+    try:
+        with pytest.raises(ValueError, match="task 2 fails"):
+            with pool:
+                list(pool.map(_fail, range(4)))
+        assert pool._pool is None  # stopped: a failed ensemble leaves no half-used workers behind
+        with pool:
+            assert list(pool.map(_square, range(5))) == [0, 1, 4, 9, 16]
+    finally:
+        pool.close()
+
+
+def test_prepare_worker_loads_what_a_run_needs():
+    import sys
+
+    assert api.prepare_worker() > 0
+    assert "jobsim.model.core.model" in sys.modules and "xarray" in sys.modules
