@@ -260,7 +260,8 @@ def test_calibration_recovers_known_parameters_within_its_80_percent_range():
     """Simulated data from known parameters (one run, seed 99), moments with a 5% sd, ABC from uniform
     priors: each true value lies inside the posterior's 80% range (both, here: the test states 'most' as
     all of two), and the posterior predictive 80% bands cover at least 60% of the moments (their nominal
-    coverage is 80%; with a dozen moments and one data set, 60% is a loose floor)."""
+    coverage is 80%; with a dozen moments and one data set, 60% is a loose floor). 40 particles and 200
+    simulations (60 and 300 before, for the suite's time): it passed with ABC seeds 4 to 8 alike."""
     scenario = baseline_scenario("Jiangxi", RECOVERY_YEARS[0], RECOVERY_YEARS[-1])
     levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
     params = dict(load_parameters("Jiangxi", use_calibrated=False).values, **TRUTH)
@@ -272,7 +273,7 @@ def test_calibration_recovers_known_parameters_within_its_80_percent_range():
     moments = [Moment(f"{v} {y}", v, [y], float(observed[v][k]), 0.05 * abs(float(observed[v][k])), "simulated")
                for v in RECOVERY_VARIABLES for k, y in enumerate(RECOVERY_YEARS)]
     res = calibrate("Jiangxi", years=RECOVERY_YEARS, moments=moments, parameters=list(TRUTH), scale=RECOVERY_SCALE,
-                    particles=60, max_evaluations=300, workers=2, seed=4)
+                    particles=40, max_evaluations=200, workers=2, seed=4)
     for name, truth in TRUTH.items():
         post = res.posterior[name]
         assert post["p10"] <= truth <= post["p90"], (name, truth, post)

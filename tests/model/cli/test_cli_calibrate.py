@@ -445,8 +445,14 @@ def test_backtest_table_follows_the_columns_present(fake_backtest, monkeypatch):
 
 @pytest.mark.slow
 def test_a_real_quick_calibration_of_fuzhou_writes_a_file_runs_read(monkeypatch, tmp_path):
-    """`jobsim calibrate --region Fuzhou --quick` in a fresh folder: the engine's own quick settings, the
-    file at ./calibrated/fuzhou.yaml, and runs with that folder as a data folder read it."""
+    """`jobsim calibrate --region Fuzhou --quick` in a fresh folder: a real search (the quick settings cut to
+    two generations of 30 particles, 60 simulations, to keep the suite's time: the engine and its settings
+    are tested in tests/calibration), the file at ./calibrated/fuzhou.yaml, and runs with that folder as a
+    data folder read it."""
+    import jobsim.calibration.calibrate as calibrate_module
+
+    monkeypatch.setattr(calibrate_module, "QUICK_SETTINGS", dict(
+        calibrate_module.QUICK_SETTINGS, particles=30, max_generations=2, max_evaluations=60))
     monkeypatch.chdir(tmp_path)
     before = _tree(SHIPPED)
     result = runner.invoke(app, ["calibrate", "--region", "Fuzhou", "--quick", "--format", "json"])
