@@ -6,7 +6,11 @@ first made at commit 5a93a9c, before the one-house refactor, which kept every ou
 old one as the same run without spin-up; issue 10, item 1 (counter-based draws per agent) changed the numbers
 drawn on purpose and regenerated every file. The faster month of issue 11, item 2 (commits 0f629e0 and b71b85b: one-destination
 transitions, appends into spare room, row masks for np.setdiff1d) was a pure refactor and left every file
-untouched, as this test shows. A refactor must leave them untouched; a change of behaviour on
+untouched, as this test shows. The faster comparison bookkeeping of 83215c5 (yearly tables, period totals and
+target judgements on Variables and arrays) and the app's kept preview workers (63724d7) were pure refactors
+too: the runs compared here are untouched, tests/model/outputs/test_results.py compares yearly,
+evaluate_targets and period_totals with their xarray references bit for bit, and
+tests/model/experiments/test_evaluators.py a kept pool's ensemble with the sequential one. A refactor must leave them untouched; a change of behaviour on
 purpose regenerates them and says so."""
 
 from __future__ import annotations
