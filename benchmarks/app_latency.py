@@ -81,9 +81,9 @@ def measure(changes: int, tree: Path = ROOT) -> dict:
     port = _free_port()
     env = {**os.environ, "JOBSIM_APP_HOME": str(home)}
     if Path(tree).resolve() != ROOT:
-        from benchmarks.paired import make_shim
+        from benchmarks.paired import old_tree_environment
 
-        env["PYTHONPATH"] = os.pathsep.join([str(make_shim(Path(tree).resolve())), str(ROOT)])
+        env = old_tree_environment(tree, env)
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(Path(tree).resolve() / "app" / "Home.py"), "--server.headless",
          "true", "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",

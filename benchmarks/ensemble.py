@@ -51,9 +51,9 @@ def measure(replicates: int, scale: float, workers: int) -> dict:
 def _in_subprocess(args, tree: Path | None) -> dict:
     env = dict(os.environ)
     if tree is not None:
-        from benchmarks.paired import make_shim
+        from benchmarks.paired import old_tree_environment
 
-        env["PYTHONPATH"] = os.pathsep.join([str(make_shim(tree)), str(ROOT)])
+        env = old_tree_environment(tree, env)
     cmd = [sys.executable, "-m", "benchmarks.ensemble", "--measure", "--replicates", str(args.replicates),
            "--scale", str(args.scale), "--workers", str(args.workers)]
     out = subprocess.run(cmd, cwd=str(ROOT), env=env, capture_output=True, text=True, check=True).stdout

@@ -254,6 +254,13 @@ def make_shim(tree: Path) -> Path:
     return shim
 
 
+def old_tree_environment(tree: Path, env: dict | None = None) -> dict:
+    """`env` (default: this process's) with PYTHONPATH set so that `import jobsim` loads `tree`'s packages."""
+    out = dict(os.environ if env is None else env)
+    out["PYTHONPATH"] = os.pathsep.join([str(make_shim(Path(tree).resolve())), str(ROOT)])
+    return out
+
+
 def start_old(tree: Path, args, out_json: Path, shim: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(shim), str(ROOT)]))
     cmd = [sys.executable, "-m", "benchmarks.paired", "--worker", str(out_json), "--replicates", str(args.replicates),
