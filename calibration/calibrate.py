@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import hashlib
+import multiprocessing
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -49,7 +50,7 @@ from jobsim.calibration.moments import (
 from jobsim.model import __version__
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.experiments.ensemble import scenario_uncertainties
-from jobsim.model.experiments.evaluators import evaluator_for
+from jobsim.model.experiments.evaluators import evaluator_for, frozen_heap
 from jobsim.model.inputs.history import load_history
 from jobsim.model.inputs.parameters import is_shipped_calibrated_file, load_parameters
 from jobsim.model.inputs.regions import area_facts
@@ -64,7 +65,7 @@ __all__ = ["BASELINE_SCENARIOS", "CalibrationError", "CalibrationProgress", "Cal
 
 # The search's settings: particles per generation, the share kept, the acceptance rate below which it
 # stops, and its budget of simulations. FULL_SETTINGS fits a Jiangxi calibration at 1:1000 within
-# about ten minutes on two cores (benchmarks/README.md, "Calibration"); QUICK_SETTINGS is for trying
+# nine minutes on two cores (benchmarks/README.md, "Calibration"); QUICK_SETTINGS is for trying
 # things out and for back-tests' many origins.
 FULL_SETTINGS = dict(particles=300, keep_fraction=0.5, min_acceptance=0.05, max_generations=12, max_evaluations=1350)
 QUICK_SETTINGS = dict(particles=60, keep_fraction=0.5, min_acceptance=0.05, max_generations=4, max_evaluations=180)
@@ -251,8 +252,12 @@ def simulate_moments(ctx: SimulationContext, theta: np.ndarray, seed: int) -> np
     values = region_yearly(model.recorder, ctx.variables)
     del model
     # A model is a web of references (Mesa agents point back to it): collect it now, or the arrays of
-    # hundreds of evaluated models pile up in each worker before the cyclic collector runs.
+    # hundreds of evaluated models pile up in each worker before the cyclic collector runs. The collection
+    # looks only at what is not frozen (`frozen_heap`): the imported libraries' objects would cost it
+    # about 0.14 s a simulation, a sixth of one.
     gc.collect()
+    if not gc.get_freeze_count() and multiprocessing.parent_process() is not None:
+        gc.freeze()  # a spawned worker (a forked one inherits the frozen heap): freeze what the imports made
     return np.array([m.simulated(values, ctx.years) for m in ctx.moments])
 
 
@@ -332,7 +337,7 @@ def calibrate(region: str, through: int | None = None, data_files: list[Path] | 
     lower = np.array([b[0] for b in bounds])
     upper = np.array([b[1] for b in bounds])
     evaluate = partial(_evaluate, ctx)
-    with evaluator_for(workers, n_tasks=search["particles"]) as ev:
+    with frozen_heap(), evaluator_for(workers, n_tasks=search["particles"]) as ev:
         def simulate(batch):
             return list(ev.map(evaluate, batch))
 

@@ -20,6 +20,7 @@ parent alone handles it, stopping the workers (`__exit__`) without a traceback f
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -28,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 START_METHOD_VARIABLE = "JOBSIM_START_METHOD"
@@ -205,6 +207,26 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.terminate()
     for process in processes:
         process.join(WORKER_STOP_SECONDS)
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """For the block, keep every object alive at its start out of the cycle collector's sight (gc.freeze).
+
+    For many short simulations that each end with `gc.collect()` (a model is a web of references that
+    only the cycle collector frees): a full collection looks at every tracked object, and a process that
+    imported pandas, statsmodels and xarray holds about 150,000 of them, 0.14 s a collection on this
+    machine; frozen, a collection looks only at what the simulation made. Worker processes forked inside
+    the block inherit the frozen heap. Leaves the state alone when something froze the heap before."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.collect()  # what is garbage now is freed, not frozen
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def evaluator_for(workers: int, n_tasks: int, start_method: str | None = None) -> SequentialEvaluator | ProcessEvaluator:
