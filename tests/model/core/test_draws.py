@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from jobsim.model.core.draws import GAMMA, MASK, CounterDraws, MonthDraws, SequentialDraws, mix_int, pair_ids, rank_within
+from jobsim.model.core.draws import BLOCK, GAMMA, MASK, SMALL, CounterDraws, MonthDraws, SequentialDraws, mix_int, pair_ids, rank_within
 
 
 def test_a_draw_depends_on_its_own_id_only_not_on_the_other_ids_drawn_with_it():
@@ -29,6 +29,28 @@ def test_the_vector_hash_is_splitmix64_at_position_id_of_the_month_and_slot_offs
     # SplitMix64: the i-th output from state s is mix(s + (i + 1) * GAMMA); here state s = offset - GAMMA.
     ref = [(mix_int((off + int(i) * GAMMA - GAMMA) & MASK) >> 11) * 2.0**-53 for i in ids]
     np.testing.assert_array_equal(c.uniform(100, 3, ids), ref)
+
+
+def test_every_set_size_gives_the_reference_bits_on_either_side_of_the_small_set_path():
+    """Sets of at most SMALL ids are hashed in Python ints, larger ones in numpy, over BLOCK in blocks: each
+    way gives the bits of the reference formula, so a worker's draw does not depend on how many were drawn."""
+    c = CounterDraws(0xC0FFEE)
+    rng = np.random.default_rng(7)
+    big = np.sort(rng.choice(2**40, BLOCK + 300, replace=False)).astype(np.int64)
+    all_draws = c.uniform(31, 5, big)
+    for n in [0, 1, 2, SMALL - 1, SMALL, SMALL + 1, 2 * SMALL, 100]:
+        ids = big[rng.choice(len(big), n, replace=False)]
+        off = c.offset(31, 5)
+        ref = [(mix_int((off + int(i) * GAMMA - GAMMA) & MASK) >> 11) * 2.0**-53 for i in ids]
+        got = c.uniform(31, 5, ids)
+        assert got.dtype == np.float64 and got.shape == (n,)
+        np.testing.assert_array_equal(got, ref)
+        np.testing.assert_array_equal(got, all_draws[np.searchsorted(big, ids)])
+    # Vacancy-slot ids are uint64 with the firm in the high bits: the same on both paths.
+    slots = pair_ids(np.array([3, 3, 9, 70_000]), np.array([0, 1, 0, 5]))
+    np.testing.assert_array_equal(c.uniform(2, 0, slots), np.concatenate([c.uniform(2, 0, slots[:2]),
+                                                                          c.uniform(2, 0, slots[2:])]))
+    np.testing.assert_array_equal(c.uniform(2, 0, np.tile(slots, 4))[:4], c.uniform(2, 0, slots))
 
 
 def test_key_month_and_slot_each_change_every_draw():
