@@ -14,7 +14,8 @@ Slides, 16:9:
 A table with more rows than fit on a slide continues on the next slide. Every text run is set in Noto Sans
 CJK SC, for Latin and East-Asian text alike (the `a:latin`, `a:ea` and `a:cs` typefaces of the run), so that
 Chinese renders in PowerPoint and LibreOffice wherever the font is installed. The numbers are those of
-`api.comparison_tables`; nothing here computes a figure.
+`api.comparison_tables`; nothing here computes a figure. What the brief says (`brief_content`) is apart from
+how it is laid out, so that the PDF brief (app/brief_pdf.py) says the same.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import math
 import re
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
@@ -58,6 +60,10 @@ EVALUATED, SET_BY_SCENARIO, NOT_MODELLED = "evaluated", "set by the scenario", "
 UNRESOLVABLE = "cannot be resolved"  # replicates_needed of a difference of exactly 0
 COSTS = ("cost_per_extra_job", "cost_per_extra_job_held", "cost_per_extra_job_year")
 DASH = "—"
+# Column widths as shares: the targets table (target, years, goal, then each scenario) and the differences
+# table (measure, the baseline's median, then each other scenario).
+TARGET_SHARES = [2.8, 1.1, 1.4, 2.6]
+DIFFERENCE_SHARES = [3.4, 1.8, 2.8]
 
 
 # ---- text --------------------------------------------------------------------------------------------
@@ -460,11 +466,31 @@ def _fit(png: bytes, left, top, width, height) -> tuple[int, int, int, int]:
 
 # ---- the brief ---------------------------------------------------------------------------------------
 
-def comparison_brief(comparison, lang: str, region: str, indicator_charts: list[tuple[str, object]],
-                     present_title: str | None = None) -> bytes:
-    """The comparison's meeting brief as .pptx bytes, in `lang` ('zh' or 'en'): title, one slide per
-    (title, Altair chart) in `indicator_charts`, targets, differences from the baseline, back-test caveat.
-    `present_title` replaces the default title of the first slide (e.g. the meeting's name)."""
+@dataclass
+class BriefContent:
+    """What a brief says, whatever its format (`comparison_brief` for PowerPoint, `brief_pdf` for PDF)."""
+
+    lang: str
+    title: str
+    region_name: str
+    present_title: bool
+    titles: dict[str, str]            # scenario name -> its title (the baseline first)
+    today: str
+    size_note: str
+    footer: str
+    indicator_charts: list            # (title, Altair chart)
+    target_header: list[str]
+    target_rows: list[list]
+    not_modelled_note: str | None
+    difference_header: list[str]
+    difference_rows: list[list]
+    caveat: str
+    notes: list[str]
+
+
+def brief_content(comparison, lang: str, region: str, indicator_charts: list[tuple[str, object]],
+                  present_title: str | None = None) -> BriefContent:
+    """The brief's titles, tables and caveat from the comparison (`api.comparison_tables`), in `lang`."""
     lang = lang if lang in ("zh", "en") else "zh"
     ds = comparison.dataset
     tables = api.comparison_tables(ds)
@@ -476,59 +502,80 @@ def comparison_brief(comparison, lang: str, region: str, indicator_charts: list[
     size = comparison.size
     size_note = t(size.note_key(), lang, replicates=size.replicates, scale=size.scale)
     today = _dt.date.today().isoformat()
-    footer = f"{region_name} · {today} · jobsim {api.__version__} · {size_note}"
+    rows, not_modelled = target_rows(tables["targets"], names, lang, facts["area"] or region)
+    return BriefContent(
+        lang=lang, title=present_title or t("brief_title", lang, region=region_name), region_name=region_name,
+        present_title=bool(present_title), titles={n: titles[n] for n in names}, today=today, size_note=size_note,
+        footer=f"{region_name} · {today} · jobsim {api.__version__} · {size_note}",
+        indicator_charts=list(indicator_charts),
+        target_header=[t("target", lang), t("target_years", lang), t("target_level", lang), *(short[n] for n in names)],
+        target_rows=rows,
+        not_modelled_note=(t("brief_not_modelled", lang, targets=("、" if lang == "zh" else "; ").join(not_modelled))
+                           if not_modelled else None),
+        difference_header=[t("indicator", lang), f"{short[names[0]]}（{t('median', lang)}）" if lang == "zh"
+                           else f"{short[names[0]]} ({t('median', lang).lower()})", *(short[n] for n in names[1:])],
+        difference_rows=difference_rows(tables, names, lang),
+        caveat=api.backtest_reminder(region, lang), notes=list(facts["notes"]))
+
+
+def title_lines(content: BriefContent) -> list:
+    """The title page's lines under the title: the region (under a meeting's own title), the scenarios, the
+    date, the version and the run size."""
+    lang, lines = content.lang, []
+    if content.present_title:
+        lines.append(content.region_name)
+    lines.append((t("brief_scenarios", lang), {"bold": True}))
+    for k, title in enumerate(content.titles.values()):
+        lines.append(f"• {title}" + (t("brief_baseline_mark", lang) if k == 0 else ""))
+    lines += ["", t("brief_date", lang, date=content.today), t("brief_version", lang, version=api.__version__),
+              (content.size_note, {"colour": GREY})]
+    return lines
+
+
+def comparison_brief(comparison, lang: str, region: str, indicator_charts: list[tuple[str, object]],
+                     present_title: str | None = None) -> bytes:
+    """The comparison's meeting brief as .pptx bytes, in `lang` ('zh' or 'en'): title, one slide per
+    (title, Altair chart) in `indicator_charts`, targets, differences from the baseline, back-test caveat.
+    `present_title` replaces the default title of the first slide (e.g. the meeting's name)."""
+    c = brief_content(comparison, lang, region, indicator_charts, present_title)
+    lang, footer, n = c.lang, c.footer, len(c.titles)
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-    title = present_title or t("brief_title", lang, region=region_name)
-    prs.core_properties.title = title
+    prs.core_properties.title = c.title
     prs.core_properties.author = "jobsim"
     prs.core_properties.language = "zh-CN" if lang == "zh" else "en"
 
     # 1. title
     slide = _new_slide(prs, None, None)
-    _text_box(slide, MARGIN, Inches(0.9), SLIDE_WIDTH - 2 * MARGIN, Inches(1.5), [title], 40, smallest=24,
+    _text_box(slide, MARGIN, Inches(0.9), SLIDE_WIDTH - 2 * MARGIN, Inches(1.5), [c.title], 40, smallest=24,
               bold=True)
-    lines = []
-    if present_title:
-        lines.append(region_name)
-    lines.append((t("brief_scenarios", lang), {"bold": True}))
-    for k, name in enumerate(names):
-        lines.append(f"• {titles[name]}" + (t("brief_baseline_mark", lang) if k == 0 else ""))
-    lines += ["", t("brief_date", lang, date=today), t("brief_version", lang, version=api.__version__),
-              (size_note, {"colour": GREY})]
-    _text_box(slide, MARGIN, Inches(2.5), SLIDE_WIDTH - 2 * MARGIN, Inches(4.6), lines, BODY_SIZE, smallest=11)
+    _text_box(slide, MARGIN, Inches(2.5), SLIDE_WIDTH - 2 * MARGIN, Inches(4.6), title_lines(c), BODY_SIZE,
+              smallest=11)
 
     # 2. the charts
-    for chart_title, chart in indicator_charts:
+    for chart_title, chart in c.indicator_charts:
         slide = _new_slide(prs, chart_title, footer)
         png = charts.to_png(chart)
         left, top, width, height = _fit(png, MARGIN, BODY_TOP, SLIDE_WIDTH - 2 * MARGIN, BODY_BOTTOM - BODY_TOP)
         slide.shapes.add_picture(io.BytesIO(png), left, top, width, height)
 
     # 3. the targets
-    rows, not_modelled = target_rows(tables["targets"], names, lang, facts["area"] or region)
-    header = [t("target", lang), t("target_years", lang), t("target_level", lang), *(short[n] for n in names)]
-    note = t("brief_not_modelled", lang, targets=("、" if lang == "zh" else "; ").join(not_modelled)) \
-        if not_modelled else None
-    _table_slides(prs, t("target_table", lang), footer, header, rows, [2.8, 1.1, 1.4] + [2.6] * len(names), lang,
-                  note)
+    _table_slides(prs, t("target_table", lang), footer, c.target_header, c.target_rows, TARGET_SHARES[:3] +
+                  TARGET_SHARES[3:] * n, lang, c.not_modelled_note)
 
     # 4. the differences from the baseline
-    rows = difference_rows(tables, names, lang)
-    header = [t("indicator", lang), f"{short[names[0]]}（{t('median', lang)}）" if lang == "zh"
-              else f"{short[names[0]]} ({t('median', lang).lower()})", *(short[n] for n in names[1:])]
-    _table_slides(prs, t("effects", lang), footer, header, rows, [3.4, 1.8] + [2.8] * (len(names) - 1), lang)
+    _table_slides(prs, t("effects", lang), footer, c.difference_header, c.difference_rows,
+                  DIFFERENCE_SHARES[:2] + DIFFERENCE_SHARES[2:] * (n - 1), lang)
 
     # 5. the back-test caveat and the run notes
     slide = _new_slide(prs, t("trust_link", lang), footer)
-    _text_box(slide, MARGIN, BODY_TOP + Inches(0.2), SLIDE_WIDTH - 2 * MARGIN, Inches(3.0),
-              [api.backtest_reminder(region, lang)], CAVEAT_SIZE, smallest=24, bold=True)
-    notes = facts["notes"]
-    if notes:
+    _text_box(slide, MARGIN, BODY_TOP + Inches(0.2), SLIDE_WIDTH - 2 * MARGIN, Inches(3.0), [c.caveat], CAVEAT_SIZE,
+              smallest=24, bold=True)
+    if c.notes:
         top = BODY_TOP + Inches(3.3)
         _text_box(slide, MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, BODY_BOTTOM - top,
-                  [(t("brief_notes", lang), {"bold": True}), *(f"• {n}" for n in notes)], NOTE_SIZE + 3,
+                  [(t("brief_notes", lang), {"bold": True}), *(f"• {note}" for note in c.notes)], NOTE_SIZE + 3,
                   smallest=MIN_NOTE_SIZE)
 
     out = io.BytesIO()

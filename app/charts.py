@@ -141,6 +141,24 @@ def history_chart(history: pd.DataFrame, forecast: pd.DataFrame | None, model: p
 
 # ---- export -------------------------------------------------------------------------------------------
 
+# The font's files as Debian's fonts-noto-cjk installs them (collections of the JP, KR, SC, TC and HK faces).
+FONT_FILES = {"regular": "NotoSansCJK-Regular.ttc", "bold": "NotoSansCJK-Bold.ttc"}
+
+
+@lru_cache(maxsize=1)
+def cjk_font_files() -> dict[str, Path] | None:
+    """FONT's regular and bold files under FONT_FOLDERS, or None when either is missing (the PDF brief embeds
+    them; the browser and vl-convert find the font by name)."""
+    found = {}
+    for style, name in FONT_FILES.items():
+        for folder in FONT_FOLDERS:
+            hits = sorted(Path(folder).rglob(name)) if Path(folder).is_dir() else []
+            if hits:
+                found[style] = hits[0]
+                break
+    return found if len(found) == len(FONT_FILES) else None
+
+
 @lru_cache(maxsize=1)
 def _fonts_registered() -> bool:
     import vl_convert as vlc

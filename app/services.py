@@ -55,6 +55,13 @@ def regions_with_baseline() -> list[str]:
     return [r for r in api.region_ids() if r in baselines]
 
 
+def pdf_brief_available() -> bool:
+    """Whether the PDF brief can be made here: it embeds the CJK font, so it needs the font's files."""
+    from jobsim.app import charts
+
+    return charts.cjk_font_files() is not None
+
+
 @st.cache_data(show_spinner=False)
 def region_names(lang: str) -> dict[str, str]:
     table = api.load_regions()

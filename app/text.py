@@ -77,6 +77,10 @@ WORDS: dict[str, tuple[str, str]] = {  # key -> (Chinese, English)
     "export_png": ("PNG 图片", "PNG image"),
     "export_svg": ("SVG 图片", "SVG image"),
     "brief": ("下载简报（PPTX）", "Download brief (PPTX)"),
+    "brief_pdf": ("下载简报（PDF）", "Download brief (PDF)"),
+    "brief_pdf_needs_font": ("PDF 简报需要 Noto Sans CJK 字体（Debian/Ubuntu：apt-get install fonts-noto-cjk）；PPTX 简报不受影响。",
+                             "The PDF brief needs the Noto Sans CJK font (Debian/Ubuntu: apt-get install fonts-noto-cjk); "
+                             "the PPTX brief does not."),
     "sweep_store": ("扫描结果（Zarr 目录路径）", "Sweep store (path of a .zarr folder)"),
     "sweep_none": ("还没有扫描结果。用 `jobsim sweep 文件.yaml --out 结果.zarr` 生成。",
                    "No sweep store yet. Make one with `jobsim sweep FILE.yaml --out STORE.zarr`."),

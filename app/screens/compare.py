@@ -186,6 +186,17 @@ if not present:
 
         return brief.comparison_brief(result, lang, region, brief_charts)
 
-    st.download_button(t("brief", lang), data=make_brief,
-                       file_name=f"jobsim_brief_{region}_{lang}.pptx", key="brief_download", on_click="ignore",
-                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    def make_pdf_brief() -> bytes:
+        from jobsim.app import brief_pdf
+
+        return brief_pdf.brief_pdf(result, lang, region, brief_charts)
+
+    cols = st.columns(4)
+    cols[0].download_button(t("brief", lang), data=make_brief,
+                            file_name=f"jobsim_brief_{region}_{lang}.pptx", key="brief_download", on_click="ignore",
+                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    if services.pdf_brief_available():
+        cols[1].download_button(t("brief_pdf", lang), data=make_pdf_brief, file_name=f"jobsim_brief_{region}_{lang}.pdf",
+                                key="brief_pdf_download", on_click="ignore", mime="application/pdf")
+    else:
+        cols[1].caption(t("brief_pdf_needs_font", lang))

@@ -33,6 +33,28 @@ def app_test(page: str | None = None, **query):
     return at
 
 
+BRIEF_SCENARIOS = ["jiangxi_baseline.yaml", "jiangxi_more_posts.yaml"]
+BRIEF_REPLICATES, BRIEF_SCALE = 2, 20000
+
+
+@pytest.fixture(scope="session")
+def brief_comparison():
+    """A real small comparison of two Jiangxi scenarios (2 replicates at 1:20,000), as the Compare page hands it
+    to the briefs (test_brief.py, test_brief_pdf.py)."""
+    import warnings
+
+    from jobsim.model import api
+
+    with warnings.catch_warnings():  # streamlit's cache outside a Streamlit run warns
+        warnings.simplefilter("ignore")
+        from jobsim.app import services
+    files = [str(api.scenarios_dir() / name) for name in BRIEF_SCENARIOS]
+    plan = api.plan_comparison(files, replicates=BRIEF_REPLICATES, scale=BRIEF_SCALE)
+    runs = api.comparison_runs(plan)
+    ds = api.compare_runs(plan, runs)
+    return services.Comparison(runs, ds, services.RunSize(BRIEF_REPLICATES, float(BRIEF_SCALE), False), 0, plan)
+
+
 def cached_views(page: str, tmp_path_factory):
     """A function query -> the AppTest of `page` run once with that URL query (no widget moved), each in its
     own app folder; the same query again gives the same run (for module-scoped fixtures)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import warnings
 
 import pytest
 
@@ -21,22 +20,14 @@ from jobsim.app import brief, charts, services  # noqa: E402
 from jobsim.app.text import WORDS, t  # noqa: E402
 from jobsim.model import api  # noqa: E402
 
-SCENARIOS = ["jiangxi_baseline.yaml", "jiangxi_more_posts.yaml"]
 REGION = "Jiangxi"
-REPLICATES, SCALE = 2, 20000
+REPLICATES, SCALE = 2, 20000  # the conftest brief_comparison's size
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def comparison():
-    with warnings.catch_warnings():  # streamlit's cache outside a Streamlit run warns
-        warnings.simplefilter("ignore")
-        from jobsim.app import services
-    files = [str(api.scenarios_dir() / name) for name in SCENARIOS]
-    plan = api.plan_comparison(files, replicates=REPLICATES, scale=SCALE)
-    runs = api.comparison_runs(plan)
-    ds = api.compare_runs(plan, runs)
-    return services.Comparison(runs, ds, services.RunSize(REPLICATES, float(SCALE), False), 0, plan)
+def comparison(brief_comparison):
+    return brief_comparison
 
 
 def _fan(comparison, lang: str, indicator: str = "new_urban_jobs"):

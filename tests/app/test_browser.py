@@ -155,6 +155,16 @@ def test_chart_and_brief_downloads(compare_page):
     assert len(deck.slides) >= 5
     assert any("回测" in t for t in texts)  # the back-test caveat, in Chinese
     assert any(shape.shape_type == 13 for slide in deck.slides for shape in slide.shapes)  # a picture (chart)
+    # the PDF brief (the browser tests run where fonts-noto-cjk is installed: the PDF embeds it)
+    import pypdf
+
+    with page.expect_download(timeout=RUN_SECONDS * 1000) as pdf:
+        page.get_by_role("button", name="下载简报（PDF）").click()
+    data = Path(pdf.value.path()).read_bytes()
+    assert data.startswith(b"%PDF-")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 5
+    assert "回测" in reader.pages[-1].extract_text().replace("\x00", "")  # the back-test caveat, in Chinese
 
 
 def test_language_switch_and_shared_url_reproduce_the_view(server, browser):

@@ -200,9 +200,19 @@ def test_the_cities_bars_are_median_over_target(default, expected):
 
 
 def test_the_brief_is_offered(default):
-    brief = default.get("download_button")[-1]
-    assert brief.key == "brief_download" and brief.label == t("brief", "zh")
+    buttons = {b.key: b for b in default.get("download_button")}
+    brief = buttons["brief_download"]
+    assert brief.label == t("brief", "zh")
     assert brief.proto.deferred_file_id and not brief.proto.url  # made only when asked for
+    from jobsim.app import charts
+
+    if charts.cjk_font_files() is None:  # no font to embed: the page says what to install instead
+        assert "brief_pdf_download" not in buttons
+        assert any(c.value == t("brief_pdf_needs_font", "zh") for c in default.caption)
+    else:
+        pdf = buttons["brief_pdf_download"]
+        assert pdf.label == t("brief_pdf", "zh")
+        assert pdf.proto.deferred_file_id and not pdf.proto.url
 
 
 # ---- widgets drive the comparison and the URL ---------------------------------------------------------------
@@ -293,7 +303,9 @@ def test_english_labels(view, expected):
     effects = frame_with(at, "Resolved?")
     within = tables["headline"].query("scenario != @BASE")["within_noise"].tolist()
     assert [m.startswith("within noise; more replicates needed") for m in effects["Resolved?"]] == within
-    assert at.get("download_button")[-1].label == "Download brief (PPTX)"
+    labels = {b.key: b.label for b in at.get("download_button")}
+    assert labels["brief_download"] == "Download brief (PPTX)"
+    assert labels.get("brief_pdf_download", "Download brief (PDF)") == "Download brief (PDF)"
 
 
 def test_presentation_mode_draws_the_charts_without_controls(view, default):
