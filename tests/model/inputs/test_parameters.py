@@ -239,6 +239,7 @@ ALLOWED_LITERALS: dict[str, dict[float, str]] = {
                  31: "SplitMix64 shift", 11: "64 - 53: the bits dropped to make a double in [0, 1)",
                  64: "bits of the hash; draw kinds (slots) per process and month",
                  65536: "ids hashed per block (speed only: the same numbers for any block size)",
+                 8: "ids hashed in Python ints rather than numpy (speed only: the same numbers either way)",
                  53: "the mantissa bits of a double", 32: "a pair id packs its first int above 32 bits"},
     "agents.py": {3: "status code; the last kind of entry (0-3: first job, same-year re-hire, other, placement)",
                   4: "status code; the number of kinds of entry", 5: "status code", 6: "status code",
