@@ -45,7 +45,7 @@ from jobsim.model import __version__
 from jobsim.model.inputs.registry import indicators, label
 from jobsim.model.inputs.scenario import Scenario, ScenarioError
 from jobsim.model.outputs.comparison_report import NOTES_SEPARATOR
-from jobsim.model.outputs.results import SPENDING, display_unit, period_totals
+from jobsim.model.outputs.results import SPENDING, display_unit, period_totals, reusing_yearly
 
 SEED_VARIABLE = "replicate_seed"
 # |difference| below this many standard errors is "within noise" (about a 95% interval that includes 0).
@@ -289,6 +289,7 @@ def _target_variables(names: list[str], datasets: Mapping[str, xr.Dataset],
     return data, coords
 
 
+@reusing_yearly  # each run's yearly figures serve its totals and its targets
 def comparison_dataset(datasets: Mapping[str, xr.Dataset], baseline: str | None = None,
                        scenarios: Mapping[str, Scenario | None] | None = None,
                        sources: Mapping[str, str] | None = None, area: str | None = None,

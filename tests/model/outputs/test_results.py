@@ -381,3 +381,19 @@ def test_period_totals_on_variables_equal_the_dataarray_reference_on_a_real_run(
             want[v] = (da.sum("year") if kinds[v] == "flow" else da.mean("year") if kinds[v] == "rate"
                        else da.isel(year=-1)).values
         pd.testing.assert_frame_equal(period_totals(ds, area), pd.DataFrame(want), check_exact=True)
+
+
+def test_yearly_is_computed_once_per_dataset_only_inside_yearly_reused(synthetic):
+    from jobsim.model.outputs.results import yearly_reused
+
+    assert yearly(synthetic) is not yearly(synthetic)  # outside: a fresh Dataset each time
+    with yearly_reused():
+        first = yearly(synthetic)
+        assert yearly(synthetic) is first
+        other = synthetic.copy(deep=True)
+        assert yearly(other) is not first  # another Dataset object, even with the same values
+        xr.testing.assert_identical(yearly(other), first)
+        with yearly_reused():  # a nested block starts afresh
+            assert yearly(synthetic) is not first
+        assert yearly(synthetic) is first
+    assert yearly(synthetic) is not first
