@@ -10,7 +10,12 @@ untouched, as this test shows. The faster comparison bookkeeping of 83215c5 (yea
 target judgements on Variables and arrays) and the app's kept preview workers (63724d7) were pure refactors
 too: the runs compared here are untouched, tests/model/outputs/test_results.py compares yearly,
 evaluate_targets and period_totals with their xarray references bit for bit, and
-tests/model/experiments/test_evaluators.py a kept pool's ensemble with the sequential one. A refactor must leave them untouched; a change of behaviour on
+tests/model/experiments/test_evaluators.py a kept pool's ensemble with the sequential one. The session of
+2026-12-02 made pure refactors only, leaving every file untouched: counter draws of at most 8 ids in Python ints
+(6f0fd9f; tests/model/core/test_draws.py checks every path against the reference formula), the calibration's
+frozen heap (0701cb6; the same calibration to the bit), and evaluate_targets, comparison_tables and the
+per-comparison reuse of yearly figures (47c85f8, 6cefd94, 5a84c8f; compared old tree against new bit for bit,
+and tests/model/outputs/test_results.py against the xarray references). A refactor must leave them untouched; a change of behaviour on
 purpose regenerates them and says so."""
 
 from __future__ import annotations
