@@ -5,7 +5,9 @@ ending at the calibration's `through` year) with the realised growth path, and h
 
 - every full-year value the history has in the window for new urban jobs, rural labour
   transferred, hard-to-employ placed, re-employment, the registered rate and the surveyed rate
-  (yearly means of complete years where the surveyed rate is monthly);
+  (yearly means of complete years where the surveyed rate is monthly), and the primary sector's
+  share of employment (the year-end structure figure; it pins how fast farm workers leave farming,
+  which nothing else in the data does where no rural-transfer count is published, as for China);
 - the multi-year totals the history has inside the window (Jiangxi 2016-2020: 267万 new urban
   jobs, 303.5万 rural transfer, 28万 hard-to-employ placed);
 - the downturn: the change of new urban jobs from the year before `DOWNTURN_YEAR` to it, given
@@ -39,7 +41,8 @@ WINDOW_YEARS = 5
 # 6% to 2-4% in every bundled region; data/economy/gdp_real_growth_paths.csv).
 DOWNTURN_YEAR = 2020
 LEVEL_INDICATORS = ("new_urban_jobs", "rural_labour_transferred", "hard_to_employ_employed",
-                    "reemployment_of_unemployed", "registered_unemployment_rate", "surveyed_unemployment_rate")
+                    "reemployment_of_unemployed", "registered_unemployment_rate", "surveyed_unemployment_rate",
+                    "employment_share_primary")
 TOTAL_INDICATORS = ("new_urban_jobs", "rural_labour_transferred", "hard_to_employ_employed",
                     "reemployment_of_unemployed")
 NATIONAL_REGION = "China"

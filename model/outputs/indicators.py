@@ -18,6 +18,8 @@ Definitions (DOMAIN.md; ids, units and kinds in data/registry/indicators.csv):
   trainees on an off-the-job course are outside the labour force (see "the surveyed rate's rule").
 - registered_unemployment_rate = registered urban unemployed / (urban employed + registered urban unemployed).
 - vacancy_rate = vacancies / (vacancies + firm jobs filled).
+- employment_share_primary = farm workers / (jobs held + farm workers): the primary sector's share of
+  all employed persons, urban and rural (the yearbooks' 第一产业就业人员占比).
 - The recorder's counters (re-employment, hard-to-employ placed, rural transfer: counted at the
   moment of job entry by `WorkerPopulation.transition`; rural workers leaving the province for work
   count when they leave) and stocks are read as they are, in persons (agents x scale); the
@@ -110,6 +112,17 @@ def vacancies_per_job_seeker(market_vacancies: np.ndarray, job_searchers: np.nda
         return market_vacancies / job_searchers
 
 
+def farm_workers(population_by_status: np.ndarray) -> np.ndarray:
+    """Rural residents in farm work at month end (the model's primary-sector employment)."""
+    return population_by_status[..., A.FARM].sum(axis=-1)
+
+
+def employment_share_primary(farm_workers: np.ndarray, jobs_held: np.ndarray) -> np.ndarray:
+    """Farm workers over all employed persons (jobs held plus farm workers); NaN where an area employs nobody."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return farm_workers / (jobs_held + farm_workers)
+
+
 def vacancy_rate(vacancies: np.ndarray, firm_jobs: np.ndarray) -> np.ndarray:
     """Vacancies / (vacancies + firm jobs filled); NaN where an area has neither."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -135,6 +148,8 @@ FORMULAS: dict[str, Formula] = {
     "registered_unemployment_rate": Formula(("registered_unemployed", "urban_employed"), unemployment_rate),
     "vacancy_rate": Formula(("vacancies", "firm_jobs"), vacancy_rate),
     "vacancies_per_job_seeker": Formula(("market_vacancies", "job_searchers"), vacancies_per_job_seeker),
+    "farm_workers": Formula(("population_by_status",), farm_workers),
+    "employment_share_primary": Formula(("farm_workers", "jobs_held"), employment_share_primary),
 }
 
 # The variables of a run's Dataset by month, in the Dataset's order (the tallies follow the counters'
@@ -143,14 +158,14 @@ _INDICATORS_AND_STOCKS = (
     "new_urban_jobs", "urban_employed", "urban_unemployed", "registered_unemployed",
     "surveyed_unemployment_rate", "registered_unemployment_rate", "vacancy_rate", "vacancies",
     "ui_recipients", "ui_insured", "trainees_in_training", "jobs_held", "person_years_employed", *MARKET,
-    "vacancies_per_job_seeker",
+    "vacancies_per_job_seeker", "employment_share_primary",
 )
 _BY_STATUS = ("population_by_status", "status_flows")
 
 
 def published_variables(recorder: MonthlyRecorder) -> tuple[str, ...]:
-    """The monthly variables a run publishes, in order (firm_jobs and urban_employed_surveyed are
-    inputs only, not published)."""
+    """The monthly variables a run publishes, in order (firm_jobs, urban_employed_surveyed and
+    farm_workers are inputs only, not published)."""
     return (*COUNTERS, *_INDICATORS_AND_STOCKS, *recorder.tallies, *_BY_STATUS)
 
 

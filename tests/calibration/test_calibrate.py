@@ -152,6 +152,22 @@ def test_a_series_that_ends_before_the_window_does_still_counts(jiangxi_moments)
     assert {f"registered_unemployment_rate {y}" for y in (2018, 2019, 2020, 2021)} <= {m.name for m in china}
 
 
+def test_the_primary_share_of_employment_is_a_moment_in_every_window_year_with_a_figure():
+    """China publishes no rural-transfer count: its yearly primary-sector share (MOHRSS bulletins) is what pins
+    how fast farm workers leave farming, each year's figure with its measurement error (1 point)."""
+    errors = measurement_errors()
+    china = {m.name: m for m in build_moments("China", [2018, 2019, 2020, 2021, 2022])[0]}
+    shares = {n: m for n, m in china.items() if n.startswith("employment_share_primary")}
+    assert {n: m.target for n, m in shares.items()} == pytest.approx(
+        {"employment_share_primary 2018": 0.261, "employment_share_primary 2019": 0.251, "employment_share_primary 2021": 0.229})
+    assert all(m.variable == "employment_share_primary" and m.kind == "mean" and m.fitted for m in shares.values())
+    assert all(m.sd == pytest.approx(errors["employment_share_primary"].absolute_sd) for m in shares.values())
+    early = {m.name for m in build_moments("China", calibration_window("China", through=2017), through=2017)[0]}
+    assert {"employment_share_primary 2014", "employment_share_primary 2017"} <= early
+    jiangxi = {m.name: m.target for m in build_moments("Jiangxi", [2016, 2017, 2018, 2019, 2020])[0]}
+    assert jiangxi["employment_share_primary 2020"] == pytest.approx(0.201)
+
+
 def test_moments_through_2016_use_no_later_data():
     moments, vintage = build_moments("Jiangxi", [2012, 2013, 2014, 2015, 2016], through=2016)
     assert all(max(m.years) <= 2016 for m in moments)

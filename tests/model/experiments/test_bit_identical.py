@@ -15,7 +15,11 @@ tests/model/experiments/test_evaluators.py a kept pool's ensemble with the seque
 (6f0fd9f; tests/model/core/test_draws.py checks every path against the reference formula), the calibration's
 frozen heap (0701cb6; the same calibration to the bit), and evaluate_targets, comparison_tables and the
 per-comparison reuse of yearly figures (47c85f8, 6cefd94, 5a84c8f; compared old tree against new bit for bit,
-and tests/model/outputs/test_results.py against the xarray references). A refactor must leave them untouched; a change of behaviour on
+and tests/model/outputs/test_results.py against the xarray references). On 2026-12-02 (evening) a run's Dataset gained one
+variable, `employment_share_primary` (farm workers over all employed persons, computed from
+`population_by_status`); China's history gained its primary-share rows 2014-2019, which move China's back-cast
+structure and its calibration only: every file here is untouched (the new variable is not in them, and this test
+compares the variables they hold). A refactor must leave them untouched; a change of behaviour on
 purpose regenerates them and says so."""
 
 from __future__ import annotations

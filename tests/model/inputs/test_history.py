@@ -57,13 +57,14 @@ def test_bundled_history_keeps_the_shared_extract_and_marks_its_additions():
     assert ours[: len(shared)] == shared  # copied unchanged, additions at the end
     h = load_history()
     added = h[h["note"].str.contains("added for jobsim")]
-    assert len(added) == len(ours) - len(shared) == 34
+    assert len(added) == len(ours) - len(shared) == 38
     assert (added["source_url"].str.startswith("http")).all() and (added["quote"] != "").all()
-    # 5 target-indicator rows (none for Jiangxi, Hunan or Fuzhou: their later figures are held back for
-    # back-tests) and 29 real GDP growth rows (an input the model conditions on), data/README.md
+    # 9 other rows (none for Jiangxi, Hunan or Fuzhou: their later figures are held back for back-tests; China's
+    # primary-sector shares are 5 of them) and 29 real GDP growth rows (an input the model conditions on), data/README.md
     growth = added[added["indicator"] == "gdp_real_growth"]
     other = added[added["indicator"] != "gdp_real_growth"]
-    assert len(other) == 5 and not other["region"].isin(["Jiangxi", "Hunan", "Fuzhou"]).any()
+    assert len(other) == 9 and not other["region"].isin(["Jiangxi", "Hunan", "Fuzhou"]).any()
+    assert sorted(p.year for p in other[other["indicator"] == "employment_share_primary"]["end"]) == [2014, 2017, 2018, 2019, 2021]
     years = {r: sorted(p.year for p in g["start"]) for r, g in growth.groupby("region")}
     assert years["Jiangxi"] == [2021, 2022, 2023, 2024, 2025]
     assert years["Hunan"] == [2021, 2022, 2024, 2025]  # no 2023 figure found: the path interpolates it

@@ -375,6 +375,15 @@ def test_tiny_population_every_indicator_by_hand(tiny):
     np.testing.assert_array_equal(kinds, _tiny(tiny, "urban_job_entries"))
 
 
+def test_tiny_primary_share_is_farm_workers_over_all_employed(tiny):
+    """Worker 8 farms (B); jobs held are (11, 6, 5) agents in January and (10, 5, 5) from February: the share is
+    farm workers over jobs held plus farm workers, by area and for the region from the summed stocks."""
+    by_hand = np.array([(1 / 12, 0 / 6, 1 / 6), *[(1 / 11, 0 / 5, 1 / 6)] * 11])
+    np.testing.assert_allclose(_tiny(tiny, "employment_share_primary"), by_hand, rtol=1e-15)
+    y = region_yearly(tiny.recorder, ["employment_share_primary"])
+    assert y["employment_share_primary"][0] == pytest.approx((1 / 12 + 11 * (1 / 11)) / 12, rel=1e-15)  # the months' mean
+
+
 def test_tiny_population_churn_counts_as_new_jobs_but_not_as_jobs_held(tiny):
     """Over the year: 8 urban job entries less 1 retirement = 7 new urban jobs (14 persons); jobs held
     went from 4 to 10 agents (the intern included). Worker 1's and 2's same-year re-hires are counted
