@@ -27,7 +27,8 @@ EMPLOYED = [A.STATUS_NAMES[i] for i in A.EMPLOYED_STATUSES]
 SURVEY_EMPLOYED = EMPLOYED + ["internship"]
 STATUSES = list(A.STATUS_NAMES)
 NON_EMPLOYED_SOURCES = [s for s in A.SOURCE_NAMES if s not in EMPLOYED]  # includes "entry"
-RATES = ("surveyed_unemployment_rate", "registered_unemployment_rate", "vacancy_rate", "vacancies_per_job_seeker")
+RATES = ("surveyed_unemployment_rate", "registered_unemployment_rate", "vacancy_rate", "vacancies_per_job_seeker",
+         "employment_share_primary")
 YUAN = tuple(["guaranteed_loans_issued_yuan"] + [f"spending_{p}_yuan" for p in (
     "training", "loans", "public_welfare_posts", "internships", "grassroots", "unemployment_insurance")])
 # Not counts of agents: person-years are month-end persons / 12 (a city's and the region's round apart).
@@ -236,6 +237,11 @@ def test_region_rates_recomputed_from_summed_stocks_not_averaged(baseline_ds):
     np.testing.assert_allclose(surveyed.values, (unemployed / (survey_employed + unemployed)).values, rtol=1e-14)
     np.testing.assert_allclose(ds["registered_unemployment_rate"].sel(area="Jiangxi").values,
                                (registered / (employed + registered)).values, rtol=1e-14)
+    # The farm share likewise: the cities' farm workers over the cities' farm workers and jobs held.
+    farm = ds["population_by_status"].sel(status="farm", area=JIANGXI_CITIES).sum(["area", "residence"])
+    jobs = ds["jobs_held"].sel(area=JIANGXI_CITIES).sum("area")
+    np.testing.assert_allclose(ds["employment_share_primary"].sel(area="Jiangxi").values,
+                               (farm / (jobs + farm)).values, rtol=1e-14)
     # ... and not the plain mean of the cities' rates (cities differ in size).
     city_mean = ds["surveyed_unemployment_rate"].sel(area=JIANGXI_CITIES).mean("area")
     assert float(abs(surveyed - city_mean).max()) > 1e-4
