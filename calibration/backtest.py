@@ -175,8 +175,11 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
             if growth is None:
                 continue
             out = []
-            for k, s in enumerate(replicate_seeds(seed, replicates)):
-                params = dict(point, **draws[k % len(draws)])
+            for s in replicate_seeds(seed, replicates):
+                # The draw a replicate takes is chosen by its seed, as in every ensemble (`plan_ensemble`):
+                # the resample lists the particles best distance first, so the first k draws are not a
+                # sample of the posterior (China 2017: 847.5万 from them against 1,222.5万 at the medians).
+                params = dict(point, **draws[s % len(draws)])
                 m = RunSpec(region, facts, years[0], years[-1], levers, params, seed=s, scale=run_scale,
                             gdp_real_growth_percent=growth, graduates_multiplier=realised.graduates_multiplier,
                             parameter_paths=realised.parameter_paths).build()
