@@ -30,7 +30,8 @@ import pandas as pd
 from jobsim.calibration.calibrate import CalibrationError, baseline_scenario, calibrate, calibration_scale
 from jobsim.calibration.forecast import ForecastError, check_origin, forecast_for, series_for
 from jobsim.model.core.runspec import RunSpec
-from jobsim.model.experiments.ensemble import replicate_seeds, scenario_parameters, scenario_uncertainties
+from jobsim.model.experiments.ensemble import (posterior_draw_index, replicate_seeds, scenario_parameters,
+                                               scenario_uncertainties)
 from jobsim.model.inputs.history import load_history
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.registry import indicators, lever_ids
@@ -176,10 +177,9 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
                 continue
             out = []
             for s in replicate_seeds(seed, replicates):
-                # The draw a replicate takes is chosen by its seed, as in every ensemble (`plan_ensemble`):
-                # the resample lists the particles best distance first, so the first k draws are not a
-                # sample of the posterior (China 2017: 847.5万 from them against 1,222.5万 at the medians).
-                params = dict(point, **draws[s % len(draws)])
+                # As in every ensemble; taking draw k for replicate k sampled only the best-fitting particles
+                # (China 2017: 847.5万 from them against 1,222.5万 at the posterior medians).
+                params = dict(point, **draws[posterior_draw_index(s, len(draws))])
                 m = RunSpec(region, facts, years[0], years[-1], levers, params, seed=s, scale=run_scale,
                             gdp_real_growth_percent=growth, graduates_multiplier=realised.graduates_multiplier,
                             parameter_paths=realised.parameter_paths).build()

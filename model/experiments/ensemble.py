@@ -89,6 +89,13 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
     return [int(s.generate_state(1, np.uint64)[0] >> 1) for s in np.random.SeedSequence(seed).spawn(replicates)]
 
 
+def posterior_draw_index(replicate_seed: int, n_draws: int) -> int:
+    """Which of a calibration's `n_draws` posterior draws a replicate takes: chosen by its seed, so paired
+    scenarios share draws and the replicates sample the posterior (its resample lists the particles best
+    distance first, so the first k draws would not)."""
+    return replicate_seed % n_draws
+
+
 @dataclass(frozen=True)
 class EnsemblePlan:
     """The specs of an ensemble and what the Dataset's attributes record about them."""
@@ -130,7 +137,7 @@ def plan_ensemble(scenario: Scenario, replicates: int | None = None, seed: int |
         values = dict(params.values)
         draw = None
         if draws:
-            draw = s % len(draws)
+            draw = posterior_draw_index(s, len(draws))
             values.update({n: float(v) for n, v in draws[draw].items() if n in values and n not in overridden})
         specs.append(RunSpec(scenario.region, facts, scenario.period.first_year, scenario.period.last_year, levers,
                              values, seed=s, scale=scale, replicate=k, parameter_draw=draw,

@@ -113,7 +113,7 @@ def vacancies_per_job_seeker(market_vacancies: np.ndarray, job_searchers: np.nda
 
 
 def farm_workers(population_by_status: np.ndarray) -> np.ndarray:
-    """Rural residents in farm work at month end (the model's primary-sector employment)."""
+    """Persons in farm work at month end, both residences summed (the model's primary-sector employment)."""
     return population_by_status[..., A.FARM].sum(axis=-1)
 
 

@@ -19,7 +19,9 @@ and tests/model/outputs/test_results.py against the xarray references). On 2026-
 variable, `employment_share_primary` (farm workers over all employed persons, computed from
 `population_by_status`); China's history gained its primary-share rows 2014-2019, which move China's back-cast
 structure and its calibration only: every file here is untouched (the new variable is not in them, and this test
-compares the variables they hold). A refactor must leave them untouched; a change of behaviour on
+compares the variables they hold). On 2026-12-03 `posterior_draw_index` (model/experiments/ensemble.py) named
+the rule by which a replicate picks its posterior draw (seed % draws), now shared by ensembles and back-tests: a pure
+refactor for ensembles (every file here unchanged). A refactor must leave them untouched; a change of behaviour on
 purpose regenerates them and says so."""
 
 from __future__ import annotations
