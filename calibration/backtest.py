@@ -4,16 +4,27 @@ structure, compare with what happened, beside the statistical forecast and the n
 For each origin year:
 
 - the model is calibrated on the history up to the origin (jobsim.calibration.calibrate, its window
-  ending at the origin) and starts the projection from the structure of the year after the origin
-  (jobsim.model.inputs.regions.area_facts(region, as_of=origin + 1)), levers at the region's baseline
-  volumes; each replicate takes one posterior draw, so the band holds parameter uncertainty, the
-  model's randomness and (for the second projection) the economy's;
+  ending at the origin); each replicate takes one posterior draw, so the band holds parameter
+  uncertainty, the model's randomness and (for the second projection) the economy's; levers stay at
+  the region's baseline volumes;
+- where the projection starts (`start`): by default ("window") each replicate runs the calibration's
+  own simulation, from the structure of the window's first year (area_facts(region, as_of=window
+  start)) through the window's years with their realised growth, and goes on past the origin: the
+  projected years continue the state the calibration fitted. With "origin" the projection starts
+  afresh from the structure of the year after the origin (area_facts(region, as_of=origin + 1)):
+  a run that begins from data alone reaches, in its first years, a state the calibration never saw
+  (China from 2017 at the posterior medians: 1,222.5万 new urban jobs for 2018 started in 2018,
+  1,622.5万 started in 2013 as the calibration was; docs/methodology.md);
 - it projects twice: with the real GDP growth that was realised (`model_*`: "given the economy,
   would the model have got employment right?") and with the growth forecast at the origin
   (`model_fg_*`: the question a planner faces; the same growth forecast jobsim.calibration.growth_paths
   makes, from data up to the origin);
 - the statistical forecast of the indicator itself (jobsim.calibration.forecast) and the naive
   forecast (the last value up to the origin) are the yardsticks.
+
+`actual_change` and `model_change_median` give the change from the origin year: the actual one, and the
+median over replicates of each replicate's change from its own origin-year value (window start only), so
+that the sign and size of a turn (2020's fall) can be read apart from the level.
 
 Errors: absolute, percentage and MASE (absolute error over the in-sample mean absolute one-year
 change up to the origin); coverage: whether each 80% band held the actual value.
@@ -41,11 +52,13 @@ from jobsim.model.outputs.indicators import region_yearly
 COLUMNS = ["origin", "period", "actual", "forecast", "forecast_lo80", "forecast_hi80", "model_median",
            "model_lo80", "model_hi80", "naive",
            "model_fg_median", "model_fg_lo80", "model_fg_hi80", "forecast_model", "growth_realised", "growth_forecast",
+           "actual_change", "model_change_median",
            "abs_error_forecast", "abs_error_model", "abs_error_model_fg", "abs_error_naive",
            "pct_error_forecast", "pct_error_model", "pct_error_model_fg", "pct_error_naive",
            "mase_forecast", "mase_model", "mase_model_fg", "mase_naive",
            "forecast_covered_80", "model_covered_80", "model_fg_covered_80"]
 METHODS = ("forecast", "model", "model_fg", "naive")
+START_CHOICES = ("window", "origin")
 GROWTH_INDICATOR = "gdp_real_growth"
 
 
@@ -107,10 +120,13 @@ def growth_forecast(region: str, origin: int, years: list[int], history: pd.Data
 
 def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, data_files: list[Path] | None = None,
              replicates: int = 20, seed: int = 7, quick: bool = True, workers: int = 2, progress=None,
-             scale: float | None = None, calibration: dict | None = None) -> Backtest:
+             scale: float | None = None, calibration: dict | None = None, start: str = "window") -> Backtest:
     """Back-test `indicator` of `region` from each origin year over `horizon` years (module docstring).
     `scale` (default: the region's run scale) applies to the calibration and the projections alike;
-    `calibration` passes search settings to `calibrate` (e.g. particles, max_evaluations)."""
+    `calibration` passes search settings to `calibrate` (e.g. particles, max_evaluations); `start` is
+    where the projections start, one of START_CHOICES (module docstring)."""
+    if start not in START_CHOICES:
+        raise BacktestError(f"start: {start!r} is not a projection start; allowed: {', '.join(START_CHOICES)}")
     history = load_history(extra_files=data_files)
     ind = indicators()
     if indicator not in ind.index or not ind.at[indicator, "model_variable"]:
@@ -141,6 +157,7 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
         if len(past) < 2:
             raise BacktestError(f"{region} {indicator}: {len(past)} yearly value(s) up to {origin}; a back-test needs at least 2")
         naive = float(past.iloc[-1])
+        origin_actual = float(past.iloc[-1]) if past.index[-1].year == origin else np.nan
         scale_mase = _mase_scale(past)
         try:
             fc = forecast_for(region, indicator, origin=origin, horizon=horizon, history=history, max_gap_years=None)
@@ -161,31 +178,11 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
         warnings[origin] = list(cal.warnings)
         if progress:
             progress(f"origin {origin}: projecting {years[0]}-{years[-1]} ({replicates} replicates x 2 growth paths)")
-        scenario = baseline_scenario(region, years[0], years[-1])
-        point = scenario_parameters(scenario, use_calibrated=False).with_overrides(cal.values, origin="calibrated").values
-        names = list(cal.values)
-        draws = [{names[int(k[1:])]: v for k, v in d.items()} for d in cal.draws] or [cal.values]
-        levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
-        realised = scenario_uncertainties(scenario)
+        realised = scenario_uncertainties(baseline_scenario(region, years[0], years[-1]))
         fg = growth_forecast(region, origin, years, history)
-        facts = area_facts(region, as_of=years[0])
-        run_scale = scale or calibration_scale(region)
-        paths = {"model": realised.gdp_real_growth_percent, "model_fg": fg}
-        sims = {}
-        for method, growth in paths.items():
-            if growth is None:
-                continue
-            out = []
-            for s in replicate_seeds(seed, replicates):
-                # As in every ensemble; taking draw k for replicate k sampled only the best-fitting particles
-                # (China 2017: 847.5万 from them against 1,222.5万 at the posterior medians).
-                params = dict(point, **draws[posterior_draw_index(s, len(draws))])
-                m = RunSpec(region, facts, years[0], years[-1], levers, params, seed=s, scale=run_scale,
-                            gdp_real_growth_percent=growth, graduates_multiplier=realised.graduates_multiplier,
-                            parameter_paths=realised.parameter_paths).build()
-                m.run()
-                out.append(region_yearly(m.recorder, [variable])[variable] / factor)
-            sims[method] = np.array(out)
+        sims = project(region, years, cal, start=start, replicates=replicates, seed=seed,
+                       scale=scale or calibration_scale(region), variable=variable, factor=factor,
+                       growth_forecast=fg)
         for k, y in enumerate(years):
             f = fct.get(y)
             row = {"origin": origin, "period": y, "actual": actual[y],
@@ -194,10 +191,15 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
                    "forecast_hi80": float(f["hi80"]) if f is not None else np.nan,
                    "forecast_model": str(f["model"]) if f is not None else "", "naive": naive,
                    "growth_realised": realised.gdp_real_growth_percent.get(y, np.nan),
-                   "growth_forecast": fg[y] if fg else np.nan}
+                   "growth_forecast": fg[y] if fg else np.nan,
+                   # the change from the origin year: the actual one, and each replicate's from its own
+                   # origin-year value (a window start only: the sign and size of a turn, e.g. 2020's fall)
+                   "actual_change": actual[y] - origin_actual,
+                   "model_change_median": float(np.median(sims["model"][:, k + 1] - sims["model"][:, 0]))
+                   if start == "window" else np.nan}
             for method in ("model", "model_fg"):
                 if method in sims:
-                    col = sims[method][:, k]
+                    col = sims[method][:, k + 1]
                     row[f"{method}_median"] = float(np.median(col))
                     row[f"{method}_lo80"] = float(np.quantile(col, 0.1))
                     row[f"{method}_hi80"] = float(np.quantile(col, 0.9))
@@ -215,3 +217,52 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
                 row[f"{method}_covered_80"] = bool(lo <= a <= hi) if np.isfinite(a) and np.isfinite(lo) else np.nan
             rows.append(row)
     return Backtest(region, indicator, unit, pd.DataFrame(rows, columns=COLUMNS), calibrations, warnings)
+
+
+def projection_specs(region: str, years: list[int], cal, *, start: str, replicates: int, seed: int, scale: float,
+                     growth_forecast: dict[int, float] | None = None) -> dict[str, list[RunSpec]]:
+    """The runs of a back-test's projections for `years` given a calibration `cal` with data up to
+    years[0] - 1: {"model": one RunSpec per replicate with the realised growth, "model_fg": the same with
+    `growth_forecast` for `years` (absent without one)}. With start="window" a spec is the calibration's
+    own simulation (its window's first year, structure, levers, growth) carried on to years[-1]."""
+    first = int(cal.info["window"][0]) if start == "window" else years[0]
+    scenario = baseline_scenario(region, first, years[-1])
+    realised = scenario_uncertainties(scenario)
+    # As the calibration resolves them: date-keyed values at 1 January of the first simulated year.
+    point = scenario_parameters(scenario, use_calibrated=False).with_overrides(cal.values, origin="calibrated").values
+    names = list(cal.values)
+    draws = [{names[int(k[1:])]: v for k, v in d.items()} for d in cal.draws] or [cal.values]
+    levers = {lever: scenario.lever_values(lever) for lever in lever_ids()}
+    facts = area_facts(region, as_of=first)
+    growth_paths = {"model": realised.gdp_real_growth_percent}
+    if growth_forecast is not None:  # the years up to the origin were known at the origin: realised
+        growth_paths["model_fg"] = {**realised.gdp_real_growth_percent, **growth_forecast}
+    specs = {}
+    for method, growth in growth_paths.items():
+        specs[method] = []
+        for s in replicate_seeds(seed, replicates):
+            # As in every ensemble; taking draw k for replicate k sampled only the best-fitting particles
+            # (China 2017: 847.5万 from them against 1,222.5万 at the posterior medians).
+            params = dict(point, **draws[posterior_draw_index(s, len(draws))])
+            specs[method].append(RunSpec(region, facts, first, years[-1], levers, params, seed=s, scale=scale,
+                                         gdp_real_growth_percent=growth,
+                                         graduates_multiplier=realised.graduates_multiplier,
+                                         parameter_paths=realised.parameter_paths))
+    return specs
+
+
+def project(region: str, years: list[int], cal, *, start: str, replicates: int, seed: int, scale: float,
+            variable: str, factor: float = 1.0, growth_forecast: dict[int, float] | None = None) -> dict[str, np.ndarray]:
+    """`variable` (divided by `factor`) in the origin year and `years`, replicates x (1 + len(years)), for each
+    of `projection_specs`; column 0, the origin year, is NaN for a run that starts after it (start="origin")."""
+    sims = {}
+    for method, specs in projection_specs(region, years, cal, start=start, replicates=replicates, seed=seed,
+                                          scale=scale, growth_forecast=growth_forecast).items():
+        out = []
+        for spec in specs:
+            m = spec.build()
+            m.run()
+            values = region_yearly(m.recorder, [variable])[variable] / factor
+            out.append(values[-len(years) - 1:] if len(values) > len(years) else np.r_[np.nan, values])
+        sims[method] = np.array(out)
+    return sims

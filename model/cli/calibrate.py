@@ -225,6 +225,9 @@ def backtest(
     data: list[Path] | None = typer.Option(None, "--data", help="extra history rows; repeatable"),
     replicates: int = typer.Option(8, "--replicates", min=1),
     thorough: bool = typer.Option(False, "--thorough", help="a full calibration at each origin (slower)"),
+    start: str = typer.Option("window", "--start",
+                              help="window: projections carry on the calibration's own run from its window's "
+                                   "first year; origin: they start afresh from the structure after the origin"),
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Calibrate and forecast with data up to each origin; compare forecast, model and naive with the actuals.
@@ -236,9 +239,12 @@ def backtest(
     check_choice(api.check_calibratable_region, region, "--region")
     check_choice(api.check_modelled_indicator, indicator, "--indicator")
     check_input_files(data, "--data")
+    if start not in api.BACKTEST_STARTS:
+        raise UsageError(f"--start: {start!r} is not a projection start; allowed: {', '.join(api.BACKTEST_STARTS)}")
     with Progress(f"backtest {region} {indicator}", unit="evaluations") as progress:
         bt = api.backtest(region, indicator, sorted(set(origin)), horizon=horizon, data_files=data,
-                          replicates=replicates, quick=not thorough, progress=progress.calibration_step)
+                          replicates=replicates, quick=not thorough, start=start,
+                          progress=progress.calibration_step)
     warnings = _backtest_warnings(bt)
     if fmt is OutputFormat.csv:
         render.emit_data(fmt, bt.table)

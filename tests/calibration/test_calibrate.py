@@ -490,6 +490,11 @@ def _check_backtest_table(bt, origin: int, years: list[int], region: str) -> Non
     assert scale > 0
     has_actual = t["actual"].notna()
     assert has_actual.any()
+    # the change from the origin year: the actual one, and the model's from its own origin-year value
+    # (the default start carries on the calibration's run, which holds the origin year)
+    if past.index[-1].year == origin:
+        np.testing.assert_allclose(t["actual_change"], t["actual"] - float(past.iloc[-1]))
+    assert t["model_change_median"].notna().all()
     for _, row in t[has_actual].iterrows():
         assert row["model_lo80"] <= row["model_median"] <= row["model_hi80"]
         for method, pred in (("forecast", row["forecast"]), ("model", row["model_median"]),
@@ -568,7 +573,7 @@ def test_backtest_replicates_take_the_posterior_draw_their_seed_picks_as_ensembl
     draws = [{"p0": 0.001 * (i + 1), "p1": 0.02 * (i + 1)} for i in range(n_draws)]
 
     def fake_calibrate(region, **kw):
-        return CalibrationResult(region, dict(values), {}, [], 0.0, draws)
+        return CalibrationResult(region, dict(values), {}, [], 0.0, draws, info={"window": [2013, 2017]})
 
     seen = []
     real_spec = backtest_module.RunSpec
@@ -586,3 +591,47 @@ def test_backtest_replicates_take_the_posterior_draw_their_seed_picks_as_ensembl
     assert seen[:4] == expected  # the realised-growth projection; the forecast-growth one repeats them
     assert seen[4:] == expected
     assert [s % n_draws for s in seeds] != list(range(4))  # the seeds do not happen to pick the first draws
+
+
+def test_a_window_start_projection_carries_on_the_calibrations_own_simulation(monkeypatch):
+    """With start="window" (the default) a back-test replicate is the calibration's simulation of its window
+    (same structure, levers, growth, parameters) run on past the origin: its window years are bit for bit
+    those of the calibration's run with the same parameters and seed, so the projection starts from the
+    state the calibration fitted. With start="origin" it starts afresh from the structure after the origin."""
+    from jobsim.calibration.backtest import projection_specs
+
+    contexts = []
+    real_context = calibrate_module.SimulationContext
+
+    def spy(**kw):
+        contexts.append(real_context(**kw))
+        return contexts[-1]
+
+    monkeypatch.setattr(calibrate_module, "SimulationContext", spy)
+    cal = calibrate("Jiangxi", years=[2018, 2019], parameters=["separation_rate_monthly", "matching_efficiency"],
+                    scale=40_000, particles=4, max_evaluations=4, workers=1, seed=3)
+    (ctx,) = contexts
+    specs = projection_specs("Jiangxi", [2020, 2021], cal, start="window", replicates=2, seed=5, scale=40_000)
+    assert set(specs) == {"model"} and len(specs["model"]) == 2
+    for spec in specs["model"]:
+        assert (spec.first_year, spec.last_year) == (2018, 2021)
+        theta = np.array([spec.parameters[n] for n in ctx.names])
+        mine = ctx.spec(theta, spec.seed)
+        assert dict(mine.parameters) == dict(spec.parameters) and mine.facts == spec.facts and mine.scale == spec.scale
+        assert {k: v for k, v in spec.gdp_real_growth_percent.items() if k <= 2019} == \
+            {k: v for k, v in mine.gdp_real_growth_percent.items() if k <= 2019}
+        assert spec.gdp_real_growth_percent[2020] == pytest.approx(default_growth_path("Jiangxi", 2020, 2020)[2020])
+        runs = []
+        for s in (mine, spec):
+            m = s.build()
+            m.run()
+            runs.append(region_yearly(m.recorder, ["new_urban_jobs", "urban_employed"]))
+        for variable in ("new_urban_jobs", "urban_employed"):
+            np.testing.assert_array_equal(runs[1][variable][:2], runs[0][variable])
+    fresh = projection_specs("Jiangxi", [2020, 2021], cal, start="origin", replicates=1, seed=5, scale=40_000,
+                             growth_forecast={2020: 1.0, 2021: 2.0})
+    assert {s.first_year for v in fresh.values() for s in v} == {2020}
+    assert fresh["model"][0].facts == area_facts("Jiangxi", as_of=2020)
+    assert fresh["model_fg"][0].gdp_real_growth_percent[2021] == 2.0
+    with pytest.raises(BacktestError, match="start: 'later' is not a projection start; allowed: window, origin"):
+        backtest("Jiangxi", "new_urban_jobs", [2019], horizon=1, replicates=1, workers=1, start="later")

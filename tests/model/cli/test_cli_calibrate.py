@@ -399,7 +399,17 @@ def test_backtest_csv_is_exactly_the_table_the_ten_level_columns_first(fake_back
     table = pd.read_csv(io.StringIO(result.stdout))
     assert table["period"].tolist() == [2020, 2021] and pd.isna(table.at[1, "actual"])
     assert fake_backtest[0]["origins"] == [2019] and fake_backtest[0]["quick"] is True
+    assert fake_backtest[0]["start"] == "window"  # projections carry on the calibration's own run by default
     assert "origin 2019: calibrating" in _err(result)
+
+
+def test_backtest_start_is_passed_on_and_an_unknown_one_is_refused(fake_backtest):
+    result = runner.invoke(app, [*BACKTEST_ARGS, "--start", "origin", "--format", "csv"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert fake_backtest[-1]["start"] == "origin"
+    result = runner.invoke(app, [*BACKTEST_ARGS, "--start", "later"])
+    assert result.exit_code == 2 and len(fake_backtest) == 1
+    assert "--start: 'later' is not a projection start; allowed: window, origin" in _err(result)
 
 
 def test_backtest_table_shows_the_levels_then_mase_and_coverage(fake_backtest):
