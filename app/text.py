@@ -150,11 +150,13 @@ WORDS: dict[str, tuple[str, str]] = {  # key -> (Chinese, English)
     "no_model_output": ("模型不输出这一指标。", "The model does not produce this indicator."),
     "no_trust_indicator": ("该地区的历史数据中没有模型测算的指标；下面只显示模型基线。",
                            "The region's history has no indicator the model produces; only the model's baseline is shown."),
-    "backtest_how": ("回测方法：在每个起点年只用截至该年的数据做快速校准（{calibration}）并预测其后各年，与实际值、统计预测和朴素预测（沿用最后一个值）比较；"
+    "calibration_quick": ("快速", "quick"),
+    "calibration_thorough": ("完整", "thorough"),
+    "backtest_how": ("回测方法：在每个起点年只用截至该年的数据做{calibration}校准，再把校准时的模拟接着运行到其后各年，与实际值、统计预测和朴素预测（沿用最后一个值）比较；"
                      "模型区间为 {replicates} 次重复的 10%–90% 范围。生成于 {generated}（jobsim {version}）。"
                      "用 `python -m jobsim.calibration.report` 重新生成。",
                      "How these were made: at each origin year a {calibration} calibration on data up to that year only, "
-                     "then a projection of the years after it, compared with what happened, the statistical forecast "
+                     "then the calibration's own run carried on over the years after it, compared with what happened, the statistical forecast "
                      "and the naive forecast (the last value repeated); the model's band is the 10–90% range of "
                      "{replicates} replicates. Generated on {generated} (jobsim {version}). "
                      "Regenerate them with `python -m jobsim.calibration.report`."),

@@ -96,7 +96,8 @@ else:
         st.dataframe(headed(shown), hide_index=True, key="trust_backtest_summary")
         if len(sums):
             first = sums.iloc[0]
-            st.caption(t("backtest_how", lang, calibration=first.get("calibration", ""),
+            kind = str(first.get("calibration", ""))  # quick or thorough, as the report wrote it
+            st.caption(t("backtest_how", lang, calibration=t(f"calibration_{kind}", lang) if kind in ("quick", "thorough") else kind,
                          replicates=first.get("replicates", ""), generated=first.get("generated", ""),
                          version=first.get("jobsim_version", "")))
 

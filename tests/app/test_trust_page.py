@@ -116,9 +116,11 @@ def test_backtest_summary_is_the_record(hunan):
         np.testing.assert_allclose(shown[t(f"col_{column}", "zh")].astype(float),
                                    expected[column].astype(float), equal_nan=True, err_msg=column)
     first = expected.iloc[0]
-    how = t("backtest_how", "zh", calibration=first["calibration"], replicates=first["replicates"],
-            generated=first["generated"], version=first["jobsim_version"])
+    assert first["calibration"] in ("quick", "thorough")
+    how = t("backtest_how", "zh", calibration=t(f"calibration_{first['calibration']}", "zh"),
+            replicates=first["replicates"], generated=first["generated"], version=first["jobsim_version"])
     assert how in [c.value for c in hunan.caption]
+    assert ("完整校准" if first["calibration"] == "thorough" else "快速校准") in how  # the kind, in Chinese
     assert "python -m jobsim.calibration.report" in how
 
 
