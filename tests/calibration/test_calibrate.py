@@ -635,3 +635,26 @@ def test_a_window_start_projection_carries_on_the_calibrations_own_simulation(mo
     assert fresh["model_fg"][0].gdp_real_growth_percent[2021] == 2.0
     with pytest.raises(BacktestError, match="start: 'later' is not a projection start; allowed: window, origin"):
         backtest("Jiangxi", "new_urban_jobs", [2019], horizon=1, replicates=1, workers=1, start="later")
+
+
+def test_a_back_test_warns_when_its_calibration_misses_the_indicator_in_the_window():
+    """A window-start projection carries on from the calibration's fit of the window, so a calibration that misses
+    the back-tested indicator's own yearly values by more than 3 sds is named, with a hint for a quick one; other
+    indicators' misses, totals and fits within 3 sds are not."""
+    from jobsim.calibration.backtest import window_fit_warnings
+    from jobsim.calibration.calibrate import CalibrationResult
+
+    def moment(variable, years, z, kind="mean", fitted=True):
+        return {"name": f"{variable} {years[0]}", "variable": variable, "years": years, "z": z, "kind": kind,
+                "fitted": fitted}
+
+    moments = [moment("new_urban_jobs", [2015], 10.4), moment("new_urban_jobs", [2016], 2.9),
+               moment("new_urban_jobs", [2017], -3.2), moment("new_urban_jobs", [2015, 2016, 2017], 9.0, "total"),
+               moment("reemployment_of_unemployed", [2016], 8.0), moment("new_urban_jobs", [2018], 5.0, fitted=False)]
+    cal = CalibrationResult("China", {}, {}, moments, 0.0, [])
+    (quick,) = window_fit_warnings(cal, "new_urban_jobs", "new_urban_jobs", quick=True)
+    assert quick == ("the calibration misses new_urban_jobs in its window by more than 3 sds (2015 +10.4, 2017 -3.2); "
+                     "the projection carries on from that miss; a thorough calibration (--thorough) may fit it")
+    (thorough,) = window_fit_warnings(cal, "new_urban_jobs", "new_urban_jobs", quick=False)
+    assert thorough.endswith("carries on from that miss")
+    assert window_fit_warnings(cal, "registered_unemployed", "registered_unemployed", quick=True) == []
