@@ -43,6 +43,7 @@ from jobsim.calibration.forecast import ForecastError, check_origin, forecast_fo
 from jobsim.model.core.runspec import RunSpec
 from jobsim.model.experiments.ensemble import (posterior_draw_index, replicate_seeds, scenario_parameters,
                                                scenario_uncertainties)
+from jobsim.model.inputs.choices import ChoiceError
 from jobsim.model.inputs.history import load_history
 from jobsim.model.inputs.regions import area_facts
 from jobsim.model.inputs.registry import indicators, lever_ids
@@ -125,8 +126,10 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
     `scale` (default: the region's run scale) applies to the calibration and the projections alike;
     `calibration` passes search settings to `calibrate` (e.g. particles, max_evaluations); `start` is
     where the projections start, one of START_CHOICES (module docstring)."""
-    if start not in START_CHOICES:
-        raise BacktestError(f"start: {start!r} is not a projection start; allowed: {', '.join(START_CHOICES)}")
+    try:
+        check_start(start)
+    except ChoiceError as e:
+        raise BacktestError(f"start: {e}") from None
     history = load_history(extra_files=data_files)
     ind = indicators()
     if indicator not in ind.index or not ind.at[indicator, "model_variable"]:
@@ -217,6 +220,13 @@ def backtest(region: str, indicator: str, origins: list[int], horizon: int = 3, 
                 row[f"{method}_covered_80"] = bool(lo <= a <= hi) if np.isfinite(a) and np.isfinite(lo) else np.nan
             rows.append(row)
     return Backtest(region, indicator, unit, pd.DataFrame(rows, columns=COLUMNS), calibrations, warnings)
+
+
+def check_start(start: str) -> str:
+    """`start` if it is one of START_CHOICES (where a back-test's projections start); ChoiceError otherwise."""
+    if start not in START_CHOICES:
+        raise ChoiceError(f"{start!r} is not a projection start; allowed: {', '.join(START_CHOICES)}")
+    return start
 
 
 def window_fit_warnings(cal, variable: str, indicator: str, quick: bool) -> list[str]:

@@ -72,7 +72,7 @@ _LAZY_NAMES = {
     "RunUncertainties": ("jobsim.model.experiments.ensemble", "RunUncertainties"),
     "scenario_uncertainties": ("jobsim.model.experiments.ensemble", "scenario_uncertainties"),
     "spin_up_check": ("jobsim.model.experiments.spin_up", "spin_up_check"),
-    "BACKTEST_STARTS": ("jobsim.calibration.backtest", "START_CHOICES"),  # where a back-test's projections start
+    "check_backtest_start": ("jobsim.calibration.backtest", "check_start"),  # where a back-test's projections start
     "GrowthPathError": ("jobsim.model.inputs.growth_paths", "GrowthPathError"),
     "Evaluator": ("jobsim.model.experiments.evaluators", "Evaluator"),
     "ProcessEvaluator": ("jobsim.model.experiments.evaluators", "ProcessEvaluator"),

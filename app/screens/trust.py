@@ -97,7 +97,7 @@ else:
         if len(sums):
             first = sums.iloc[0]
             kind = str(first.get("calibration", ""))  # quick or thorough, as the report wrote it
-            st.caption(t("backtest_how", lang, calibration=t(f"calibration_{kind}", lang) if kind in ("quick", "thorough") else kind,
+            st.caption(t("backtest_how", lang, calibration=t(f"calibration_{kind}", lang) if f"calibration_{kind}" in WORDS else kind,
                          replicates=first.get("replicates", ""), generated=first.get("generated", ""),
                          version=first.get("jobsim_version", "")))
 

@@ -239,8 +239,7 @@ def backtest(
     check_choice(api.check_calibratable_region, region, "--region")
     check_choice(api.check_modelled_indicator, indicator, "--indicator")
     check_input_files(data, "--data")
-    if start not in api.BACKTEST_STARTS:
-        raise UsageError(f"--start: {start!r} is not a projection start; allowed: {', '.join(api.BACKTEST_STARTS)}")
+    check_choice(api.check_backtest_start, start, "--start")
     with Progress(f"backtest {region} {indicator}", unit="evaluations") as progress:
         bt = api.backtest(region, indicator, sorted(set(origin)), horizon=horizon, data_files=data,
                           replicates=replicates, quick=not thorough, start=start,
