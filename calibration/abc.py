@@ -32,6 +32,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# How `ABCResult.stopped_because` begins when the simulation budget ended the search (the posterior may still
+# have been narrowing: jobsim.calibration.calibrate.diagnose says so).
+BUDGET_REACHED = "evaluation budget"
+
 
 @dataclass
 class Generation:
@@ -130,7 +134,7 @@ def apmc(simulate: Callable[[list[tuple[np.ndarray, int]]], list[tuple[float, ob
     stopped = f"reached max_generations ({max_generations})"
     for g in range(1, max_generations + 1):
         if counter[0] + n_new > max_evaluations:
-            stopped = f"evaluation budget ({max_evaluations}) reached"
+            stopped = f"{BUDGET_REACHED} ({max_evaluations}) reached"
             break
         weights = raw_w / raw_w.sum()
         centred = units - weights @ units

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from jobsim.calibration.abc import apmc, weighted_quantile
+from jobsim.calibration.abc import BUDGET_REACHED, apmc, weighted_quantile
 from jobsim.calibration.moments import (
     WINDOW_YEARS,
     Moment,
@@ -60,19 +60,24 @@ from jobsim.model.outputs.atomic import atomic_write_text
 from jobsim.model.outputs.indicators import region_yearly
 
 __all__ = ["BASELINE_SCENARIOS", "CalibrationError", "CalibrationProgress", "CalibrationResult", "Moment",
-           "QUICK_SETTINGS", "FULL_SETTINGS", "baseline_scenario", "build_moments", "calibrate",
+           "QUICK_SETTINGS", "FULL_SETTINGS", "baseline_scenario", "build_moments", "calibrate", "check_budget",
            "calibration_scale", "calibration_window", "result_document", "write_result"]
 
 # The search's settings: particles per generation, the share kept, the acceptance rate below which it
-# stops, and its budget of simulations. FULL_SETTINGS fits a Jiangxi calibration at 1:1000 within
-# nine minutes on two cores (benchmarks/README.md, "Calibration"); QUICK_SETTINGS is for trying
-# things out and for back-tests' many origins.
-FULL_SETTINGS = dict(particles=300, keep_fraction=0.5, min_acceptance=0.05, max_generations=12, max_evaluations=1350)
-QUICK_SETTINGS = dict(particles=60, keep_fraction=0.5, min_acceptance=0.05, max_generations=4, max_evaluations=180)
+# stops, and its budget of simulations (which, not the generation cap, ends a search: `--evaluations` sets it).
+# FULL_SETTINGS fits a Jiangxi calibration at 1:1000 within nine minutes on two cores (benchmarks/README.md,
+# "Calibration"), still narrowing when it stops; QUICK_SETTINGS is for trying things out and for back-tests'
+# many origins.
+FULL_SETTINGS = dict(particles=300, keep_fraction=0.5, min_acceptance=0.05, max_generations=40, max_evaluations=1350)
+QUICK_SETTINGS = dict(particles=60, keep_fraction=0.5, min_acceptance=0.05, max_generations=40, max_evaluations=180)
 NEAR_BOUND_SHARE = 0.02   # warn when a posterior median is within this share of its range of a bound
 MISS_SDS = 3.0            # warn when a moment's posterior median misses by more than this many sds
 UNINFORMED_SHARE = 0.7    # warn when a parameter's 80% posterior range is over this share of its prior's
 MIN_ESS = 50.0            # warn when the posterior's effective sample size is below this
+# Warn when the budget ended a search whose tolerance still fell by more than this share in its last generation:
+# the posterior was still narrowing, so its bands are wider than the data leave them (docs/methodology.md 4.2:
+# Jiangxi's 80% bands of new urban jobs halved from 1,350 to 3,300 simulations).
+STILL_NARROWING_SHARE = 0.05
 
 
 class _BaselineScenarios(Mapping):
@@ -100,6 +105,18 @@ BASELINE_SCENARIOS: Mapping = _BaselineScenarios()
 
 class CalibrationError(ValueError):
     """Calibration cannot run: no usable moments, unknown region, or a bad option."""
+
+
+def check_budget(evaluations: int, quick: bool = False) -> int:
+    """`evaluations` if it is a usable budget of simulations for the search (at least one generation's
+    particles of FULL_SETTINGS, or of QUICK_SETTINGS with `quick`); ChoiceError otherwise."""
+    from jobsim.model.inputs.choices import ChoiceError
+
+    particles = (QUICK_SETTINGS if quick else FULL_SETTINGS)["particles"]
+    if isinstance(evaluations, bool) or not isinstance(evaluations, int) or evaluations < particles:
+        raise ChoiceError(f"{evaluations!r} simulations is less than the search's first generation; allowed: a "
+                          f"whole number of at least {particles} (the particles of a{' quick' if quick else ''} search)")
+    return evaluations
 
 
 # --- the baseline a calibration simulates ------------------------------------------------------------
@@ -416,6 +433,14 @@ def diagnose(result: CalibrationResult, res, vintage: dict) -> list[str]:
         out.append(f"search: the tolerance did not fall ({gens[0].epsilon:.3g} to {gens[-1].epsilon:.3g} over "
                    f"{len(gens) - 1} generations, {res.stopped_because}); the posterior is close to the prior's best "
                    "tenth, not a fit")
+    if (len(gens) >= 2 and res.stopped_because.startswith(BUDGET_REACHED)
+            and gens[-1].epsilon < (1 - STILL_NARROWING_SHARE) * gens[-2].epsilon):
+        last = gens[-1]
+        out.append(f"search: the budget of {res.evaluations} simulations ended it while it was still narrowing (the "
+                   f"tolerance fell {100 * (1 - last.epsilon / gens[-2].epsilon):.0f}% in the last generation, "
+                   f"{100 * (last.acceptance_rate or 0):.0f}% of proposals accepted); the posterior, and every "
+                   "ensemble's band drawn from it, is wider than the data alone leave it: a longer search "
+                   f"(jobsim calibrate --evaluations {int(round(2.5 * res.evaluations, -2))}) narrows it")
     for row in result.moments:
         if row.get("fitted", True) and (not np.isfinite(row["z"]) or abs(row["z"]) > MISS_SDS):
             out.append(f"moment {row['name']}: the posterior median {row['simulated']:.4g} misses the observed "

@@ -73,6 +73,7 @@ _LAZY_NAMES = {
     "scenario_uncertainties": ("jobsim.model.experiments.ensemble", "scenario_uncertainties"),
     "spin_up_check": ("jobsim.model.experiments.spin_up", "spin_up_check"),
     "check_backtest_start": ("jobsim.calibration.backtest", "check_start"),  # where a back-test's projections start
+    "check_calibration_budget": ("jobsim.calibration.calibrate", "check_budget"),  # a search's simulations
     "GrowthPathError": ("jobsim.model.inputs.growth_paths", "GrowthPathError"),
     "Evaluator": ("jobsim.model.experiments.evaluators", "Evaluator"),
     "ProcessEvaluator": ("jobsim.model.experiments.evaluators", "ProcessEvaluator"),

@@ -262,6 +262,29 @@ def test_near_bound_and_no_improvement_warnings_from_the_diagnosis():
     assert "no history of its own" in text
 
 
+def test_a_search_the_budget_ended_while_it_narrowed_says_so():
+    """The budget stopped the search while its tolerance still fell (the shipped Jiangxi file at 1,350
+    simulations: 810 to 680 in its last generation): the bands are wider than the data leave them, and the
+    warning says how to narrow them. A search whose tolerance had levelled off, or that stopped on its
+    acceptance rate, gets no such warning."""
+    from jobsim.calibration.abc import BUDGET_REACHED, Generation
+    res = calibrate_module.CalibrationResult("Jiangxi", {"x": 0.5}, {"x": (0.0, 1.0)}, [], 1.0, [], {},
+                                             posterior={"x": {"p10": 0.4, "p50": 0.5, "p90": 0.6, "mean": 0.5}})
+
+    def warnings(last_epsilon, stopped):
+        gens = [Generation(0, 7000.0, None, 300, 200.0, 0.0), Generation(1, 810.0, 0.34, 1200, 200.0, 0.0),
+                Generation(2, last_epsilon, 0.45, 1350, 187.0, 0.0)]
+        abc = type("R", (), {"generations": gens, "stopped_because": stopped, "evaluations": 1350,
+                             "effective_sample_size": 60.0})()
+        return [w for w in calibrate_module.diagnose(res, abc, {"window": [2016, 2020]}) if "still narrowing" in w]
+
+    (text,) = warnings(680.0, f"{BUDGET_REACHED} (1350) reached")
+    assert "budget of 1350 simulations" in text and "fell 16%" in text and "45% of proposals" in text
+    assert "--evaluations 3400" in text
+    assert warnings(790.0, f"{BUDGET_REACHED} (1350) reached") == []   # fell 2.5%: levelled off
+    assert warnings(680.0, "acceptance 0.040 below min_acceptance 0.05") == []
+
+
 # --- recovery of known parameters ----------------------------------------------------------------------
 
 TRUTH = {"separation_rate_monthly": 0.005, "matching_efficiency": 0.12}

@@ -412,6 +412,17 @@ def test_backtest_start_is_passed_on_and_an_unknown_one_is_refused(fake_backtest
     assert "--start: 'later' is not a projection start; allowed: window, origin" in _err(result)
 
 
+def test_backtest_evaluations_is_each_origins_calibration_budget(fake_backtest):
+    result = runner.invoke(app, [*BACKTEST_ARGS, "--thorough", "--evaluations", "3300", "--format", "csv"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert fake_backtest[-1]["calibration"] == {"max_evaluations": 3300} and fake_backtest[-1]["quick"] is False
+    runner.invoke(app, [*BACKTEST_ARGS, "--format", "csv"])
+    assert fake_backtest[-1]["calibration"] is None  # the settings' own budget
+    result = runner.invoke(app, [*BACKTEST_ARGS, "--evaluations", "20"])  # a quick search's first generation is 60
+    assert result.exit_code == 2 and len(fake_backtest) == 2
+    assert _err(result).startswith("error: --evaluations: 20 simulations") and "at least 60" in _err(result)
+
+
 def test_backtest_table_shows_the_levels_then_mase_and_coverage(fake_backtest):
     result = runner.invoke(app, BACKTEST_ARGS)
     assert result.exit_code == 0, (result.output, result.exception)
@@ -477,3 +488,28 @@ def test_a_real_quick_calibration_of_fuzhou_writes_a_file_runs_read(monkeypatch,
     p = load_parameters("Fuzhou")
     assert {p[n["name"]].origin_file for n in doc["parameters"]} == {str(written)}
     assert len(posterior_draws("Fuzhou")) > 0
+
+
+# ---- the search's budget ----------------------------------------------------------------------------------
+
+
+def test_evaluations_sets_the_searchs_budget(fake_engine, tmp_path):
+    out = tmp_path / "jx.yaml"
+    result = runner.invoke(app, ["calibrate", "--region", "Jiangxi", "--evaluations", "3300", "--out", str(out)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    (call,) = fake_engine["calibrate"]
+    assert call["max_evaluations"] == 3300 and call["quick"] is False
+    runner.invoke(app, ["calibrate", "--region", "Jiangxi", "--out", str(out)])
+    assert "max_evaluations" not in fake_engine["calibrate"][1]  # without it: the settings' own budget
+
+
+@pytest.mark.parametrize("args, particles", [(["--evaluations", "120"], 300),
+                                             (["--quick", "--evaluations", "59"], 60)])
+def test_a_budget_below_one_generation_is_refused_at_once(args, particles, fake_engine, tmp_path):
+    started = time.perf_counter()
+    result = runner.invoke(app, ["calibrate", "--region", "Jiangxi", "--out", str(tmp_path / "jx.yaml"), *args])
+    assert time.perf_counter() - started < REFUSAL_SECONDS
+    assert result.exit_code == EXIT_USAGE, result.output
+    message = _err(result)
+    assert message.startswith("error: --evaluations") and args[-1] in message and f"at least {particles}" in message
+    assert fake_engine["calibrate"] == [] and not (tmp_path / "jx.yaml").exists()
