@@ -182,7 +182,9 @@ def test_differences_table_shows_difference_se_and_the_noise_mark(deck, comparis
     assert _cell_lines(rows[spending][2])[0] == brief.difference_text(c["extra_cost"], c["extra_cost_se"])
     (per_job,) = [k for k in rows if k.startswith(t("cost_per_extra_job", lang))]
     assert _cell_lines(rows[per_job][2])[0] == brief.number_text(c["cost_per_extra_job"], 0)
-    assert (t("within_noise", lang) in rows[per_job][2].text) == bool(c["cost_per_extra_job_within_noise"])
+    # The mark goes with a cost shown: no cost (no added job, "—") leaves nothing to mark.
+    shown = brief.number_text(c["cost_per_extra_job"], 0) != brief.DASH
+    assert (t("within_noise", lang) in rows[per_job][2].text) == (bool(c["cost_per_extra_job_within_noise"]) and shown)
 
 
 def test_caveat_slide_holds_the_backtest_reminder_in_large_type(deck, comparison):
