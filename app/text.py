@@ -152,6 +152,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key -> (Chinese, English)
                            "The region's history has no indicator the model produces; only the model's baseline is shown."),
     "calibration_quick": ("快速", "quick"),
     "calibration_thorough": ("完整", "thorough"),
+    "calibration_budget": ("{kind}（每个起点 {n:,} 次模拟）", "{kind} ({n:,}-simulation)"),
     "backtest_how": ("回测方法：在每个起点年只用截至该年的数据做{calibration}校准，再把校准时的模拟接着运行到其后各年，与实际值、统计预测和朴素预测（沿用最后一个值）比较；"
                      "模型区间为 {replicates} 次重复的 10%–90% 范围。生成于 {generated}（jobsim {version}）。"
                      "用 `python -m jobsim.calibration.report` 重新生成。",

@@ -97,7 +97,11 @@ else:
         if len(sums):
             first = sums.iloc[0]
             kind = str(first.get("calibration", ""))  # quick or thorough, as the report wrote it
-            st.caption(t("backtest_how", lang, calibration=t(f"calibration_{kind}", lang) if f"calibration_{kind}" in WORDS else kind,
+            calibration = t(f"calibration_{kind}", lang) if f"calibration_{kind}" in WORDS else kind
+            budget = pd.to_numeric(first.get("evaluations"), errors="coerce")  # the search's budget, when the report set one
+            if pd.notna(budget):
+                calibration = t("calibration_budget", lang, kind=calibration, n=int(budget))
+            st.caption(t("backtest_how", lang, calibration=calibration,
                          replicates=first.get("replicates", ""), generated=first.get("generated", ""),
                          version=first.get("jobsim_version", "")))
 

@@ -117,10 +117,15 @@ def test_backtest_summary_is_the_record(hunan):
                                    expected[column].astype(float), equal_nan=True, err_msg=column)
     first = expected.iloc[0]
     assert first["calibration"] in ("quick", "thorough")
-    how = t("backtest_how", "zh", calibration=t(f"calibration_{first['calibration']}", "zh"),
+    kind = t(f"calibration_{first['calibration']}", "zh")
+    budget = pd.to_numeric(first.get("evaluations"), errors="coerce")
+    calibration = kind if pd.isna(budget) else t("calibration_budget", "zh", kind=kind, n=int(budget))
+    how = t("backtest_how", "zh", calibration=calibration,
             replicates=first["replicates"], generated=first["generated"], version=first["jobsim_version"])
     assert how in [c.value for c in hunan.caption]
-    assert ("完整校准" if first["calibration"] == "thorough" else "快速校准") in how  # the kind, in Chinese
+    assert ("完整" if first["calibration"] == "thorough" else "快速") in how  # the kind, in Chinese
+    if pd.notna(budget):  # the search's budget, as the report recorded it (3,300 in the shipped record)
+        assert f"每个起点 {int(budget):,} 次模拟" in how
     assert "python -m jobsim.calibration.report" in how
 
 
