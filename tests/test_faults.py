@@ -34,14 +34,17 @@ EXIT_SECONDS = 30.0
 POLL_SECONDS = 0.1
 # A stand-in for `jobsim` whose NetCDF writing stops half-way (after the temporary file exists), so that a
 # signal can arrive while a result is being written.
+# A run whose result file waits 120 s between its temporary file and the rename. The signal may land in
+# the library's write (held until it returns: atomic.interrupts_deferred) or in the wait; either way
+# nothing is written and no temporary file is left.
 SLOW_WRITER = """
-import sys, time
-import xarray
-written = xarray.Dataset.to_netcdf
-def to_netcdf_then_wait(self, path, *args, **kwargs):
-    written(self, path, *args, **kwargs)
-    time.sleep(120)
-xarray.Dataset.to_netcdf = to_netcdf_then_wait
+import os, sys, time
+renamed = os.replace
+def wait_then_rename(src, dst, *args, **kwargs):
+    if str(dst).endswith(".nc"):
+        time.sleep(120)
+    return renamed(src, dst, *args, **kwargs)
+os.replace = wait_then_rename
 from jobsim.model.cli.main import app
 sys.argv = ["jobsim", *sys.argv[1:]]
 app()

@@ -21,6 +21,7 @@ import errno
 import fcntl
 import os
 import re
+import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -239,6 +240,40 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+# The interrupts a command turns into exceptions (Ctrl-C; SIGTERM, model/cli/main.py).
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then deliver them (each once, in the order of arrival),
+    so that their handlers act after it.
+
+    Why: a library write must not be interrupted halfway. xarray takes its per-process HDF5 lock in Python
+    code (`SerializableLock.__enter__`, `CombinedLock.acquire`); an interrupt raised between the lock's
+    acquisition and the `with` that releases it leaves the lock held, and the clean-up's `close()`, which
+    takes it again, then waits for ever: the killed run hangs instead of ending. Held, the interrupt waits
+    for the write (well under a second for a result file) and then ends the command as before, so the
+    temporary file is still removed and nothing is written. Outside the main thread, where handlers cannot
+    be set (an app's thread, a Dask worker), the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def hold(signum, frame):
+        received.append(signum)
+
+    previous = {s: signal.signal(s, hold) for s in INTERRUPTS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():  # None: a handler set outside Python, which cannot be put back
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        for s in dict.fromkeys(received):
+            signal.raise_signal(s)  # the restored handler acts now (KeyboardInterrupt, Terminated, ...)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
