@@ -32,8 +32,6 @@ STARTUP_SECONDS = 90.0  # the longest a command may take to reach its workers on
 ORPHAN_SECONDS = 3.0  # the workers of a killed command must be gone within this long
 EXIT_SECONDS = 30.0
 POLL_SECONDS = 0.1
-# A stand-in for `jobsim` whose NetCDF writing stops half-way (after the temporary file exists), so that a
-# signal can arrive while a result is being written.
 # A run whose result file waits 120 s between its temporary file and the rename. The signal may land in
 # the library's write (held until it returns: atomic.interrupts_deferred) or in the wait; either way
 # nothing is written and no temporary file is left.
