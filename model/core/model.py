@@ -462,14 +462,17 @@ class LabourMarketModel(mesa.Model):
     def search_intensity(self, idx: np.ndarray) -> np.ndarray:
         """Relative search effort (a newly unemployed searcher = 1): falls with the months unemployed
         to a floor (the certified hard-to-employ search at the floor, whatever their spell), is raised
-        for a while after training and lowered while benefits last."""
+        for a while after training, lowered while benefits last and, for a searcher on the employment
+        service's register, scaled by registered_search_multiplier (the registered are a slower group:
+        re-employment and the register's stock together say how much slower; methodology section 5)."""
         w, p, now = self.workers, self.p, self.month
         months = np.maximum(now - w.spell_start[idx], 0)
         decay = np.maximum((1.0 - p["application_decay_per_month"]) ** months, p["application_decay_floor"])
         decay = np.where(w.hard[idx], p["application_decay_floor"], decay)
         trained = np.where(w.trained_until[idx] >= now, p["training_hiring_multiplier"], 1.0)
         ui = np.where(w.ui_left[idx] > 0, p["ui_search_multiplier"], 1.0)
-        return decay * trained * ui * w.search_mult[idx]
+        registered = np.where(w.registered[idx], p["registered_search_multiplier"], 1.0)
+        return decay * trained * ui * registered * w.search_mult[idx]
 
     def sync_vacancies(self) -> None:
         """Firms opened since the vacancy count (loan-backed start-ups) open their whole demand as vacancies."""
