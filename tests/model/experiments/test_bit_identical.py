@@ -22,7 +22,10 @@ structure and its calibration only: every file here is untouched (the new variab
 compares the variables they hold). On 2026-12-03 `posterior_draw_index` (model/experiments/ensemble.py) named
 the rule by which a replicate picks its posterior draw (seed % draws), now shared by ensembles and back-tests: a pure
 refactor for ensembles (every file here unchanged). A refactor must leave them untouched; a change of behaviour on
-purpose regenerates them and says so."""
+purpose regenerates them and says so. On 2026-12-04 (night) registered_search_multiplier entered the model at
+1.0 (2ff9f9a: every file untouched, as this test showed), and then Jiangxi, China and Hunan were recalibrated with
+it free, which changed the Jiangxi file on purpose (regenerated in that commit; the Fuzhou files are untouched:
+Fuzhou keeps its calibration, at 1.0)."""
 
 from __future__ import annotations
 
