@@ -100,8 +100,7 @@ def test_a_registered_searcher_searches_at_the_registered_multiplier():
     w.registered[searchers] = True
     on = m.search_intensity(searchers)
     np.testing.assert_allclose(on / off, 0.4, rtol=1e-12)
-    plain = _spec().build()
-    assert plain.p["registered_search_multiplier"] == 1.0
+    assert _spec().parameters["registered_search_multiplier"] == 1.0
 
 
 def test_a_slower_register_holds_more_registered_and_moves_them_to_jobs_more_slowly():
